@@ -1,0 +1,433 @@
+import GossipCore
+import SWIM
+
+/// Many ``SWIM/Instance``s on a simulated network in virtual time: the test kit for membership.
+///
+/// Everything (latency, loss, every node's random choices) derives from one seed, so a run replays exactly.
+/// Faults are applied between runs: crash, pause and resume (like SIGSTOP / SIGCONT: packets and timers wait
+/// until the node runs again), restart (a new process under the same name and address), partitions and healing.
+///
+/// ```swift
+/// let cluster = SimulatedCluster(size: 50, seed: 7)
+/// cluster.startAll(joiningThrough: 0)
+/// cluster.run(until: .zero + .seconds(20))
+/// cluster.crash(node: 3)
+/// cluster.run(for: .seconds(60))
+/// ```
+public final class SimulatedCluster {
+    /// A node's process as the simulator runs it.
+    public enum ProcessState: Sendable, Equatable {
+        /// Not started yet.
+        case stopped
+        /// Handling packets and timers.
+        case running
+        /// Frozen: packets and timers are held until it resumes.
+        case paused
+        /// Gone: everything sent to it is lost.
+        case crashed
+        /// Left the cluster gracefully and stopped.
+        case departed
+    }
+
+    /// A membership event one node reported, with the virtual time it happened at.
+    public struct LogEntry: Sendable, Hashable, CustomStringConvertible {
+        /// When.
+        public var instant: Instant
+        /// The node that reported it.
+        public var observer: String
+        /// What it reported.
+        public var event: SWIM.MembershipEvent
+
+        /// `12.345s node-03 marks node-07 dead`.
+        public var description: String { "\(instant) \(observer) \(event)" }
+    }
+
+    /// Traffic counters over the whole run.
+    public struct Traffic: Sendable, Hashable {
+        /// Datagrams sent.
+        public var packetsSent = 0
+        /// Protocol messages in those datagrams.
+        public var messagesSent = 0
+        /// Encoded bytes sent (message sizes plus compound headers).
+        public var bytesSent = 0
+        /// Datagrams lost to random loss.
+        public var packetsLost = 0
+        /// Datagrams lost to a partition.
+        public var packetsPartitioned = 0
+        /// Datagrams lost because their receiver was crashed or gone.
+        public var packetsUndeliverable = 0
+        /// Stream exchanges (push-pull, stream ping) started.
+        public var streamsOpened = 0
+    }
+
+    enum Event {
+        case start(node: Int, seeds: [Int])
+        case timer(node: Int, epoch: Int, timer: SWIM.Timer)
+        case datagram(node: Int, from: NodeAddress, messages: [SWIM.Message])
+        case pushPullRequest(node: Int, from: Int, epoch: Int, state: SWIM.PushPull)
+        case pushPullReply(node: Int, epoch: Int, peer: NodeAddress, state: SWIM.PushPull?)
+        case streamPingResult(node: Int, epoch: Int, sequenceNumber: UInt32, acknowledged: Bool)
+    }
+
+
+    /// The settings every node runs with.
+    public let settings: SWIM.Settings
+    /// The network's behaviour; may be changed between runs.
+    public var network: NetworkConditions
+    /// Every membership event of every node, in order.
+    public private(set) var log: [LogEntry] = []
+    /// Whether to keep ``log`` (a large run may turn it off).
+    public var recordsLog = true
+    /// Called for every membership event as it happens.
+    public var onEvent: ((LogEntry) -> Void)?
+    /// Traffic so far.
+    public private(set) var traffic = Traffic()
+
+    let seed: UInt64
+    // One entry per node, in parallel arrays so that an instance and its generator can be borrowed together.
+    var instances: [SWIM.Instance] = []
+    var generators: [SeededRandom] = []
+    var states: [ProcessState] = []
+    /// Incremented at each restart; timers and stream answers of an earlier process are discarded.
+    var epochs: [Int] = []
+    /// Events waiting for a paused node.
+    var held: [[Event]] = []
+    var indexByAddress: [NodeAddress: Int] = [:]
+    var scheduler = VirtualScheduler<Event>()
+    var networkRandom: SeededRandom
+    /// Partition group of each node; packets cross only between equal groups.
+    var group: [Int]
+
+    /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet.
+    public init(size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64) {
+        precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
+        self.settings = settings
+        self.network = network
+        self.seed = seed
+        self.networkRandom = SeededRandom(seed: seed, stream: UInt64.max)
+        self.group = Array(repeating: 0, count: size)
+        let width = max(3, String(size - 1).count)
+        instances.reserveCapacity(size)
+        for index in 0..<size {
+            let address = Self.address(ofNode: index)
+            let digits = String(index)
+            let name = "node-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+            indexByAddress[address] = index
+            instances.append(SWIM.Instance(name: name, address: address, settings: settings))
+            generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
+        }
+        states = Array(repeating: .stopped, count: size)
+        epochs = Array(repeating: 0, count: size)
+        held = Array(repeating: [], count: size)
+    }
+
+    /// The address of node `index`: `127.0.0.0/8` from `127.0.0.1` on, port 7946.
+    public static func address(ofNode index: Int) -> NodeAddress {
+        NodeAddress(ip: .v4(0x7F00_0000 | UInt32(index + 1)), port: 7946)
+    }
+
+    // MARK: - Looking at the cluster
+
+    /// Nodes in the cluster.
+    public var size: Int { instances.count }
+
+    /// The virtual time.
+    public var now: Instant { scheduler.now }
+
+    /// Node `index`'s protocol state.
+    public func instance(_ index: Int) -> SWIM.Instance { instances[index] }
+
+    /// Node `index`'s name.
+    public func name(ofNode index: Int) -> String { instances[index].name }
+
+    /// Node `index`'s process state.
+    public func processState(ofNode index: Int) -> ProcessState { states[index] }
+
+    /// What node `observer` believes about node `subject` (`nil`: it does not know it).
+    public func status(of subject: Int, seenBy observer: Int) -> SWIM.Status? {
+        instances[observer].member(named: instances[subject].name)?.status
+    }
+
+    /// Indices of running nodes.
+    public var runningNodes: [Int] { states.indices.filter { states[$0] == .running } }
+
+    /// `true` when every running node lists exactly the running nodes as alive and nothing else as alive.
+    public var isConverged: Bool {
+        let running = runningNodes
+        let runningNames = Set(running.map { instances[$0].name })
+        return running.allSatisfy { index in
+            instances[index].aliveCount == running.count
+                && running.allSatisfy { instances[index].member(named: instances[$0].name)?.status == .alive }
+        } && !runningNames.isEmpty
+    }
+
+    // MARK: - Driving the cluster
+
+    /// Starts node `index` at `instant`, joining through `seeds` (node indices; none for the first node).
+    public func start(node index: Int, at instant: Instant? = nil, joiningThrough seeds: [Int] = []) {
+        scheduler.schedule(.start(node: index, seeds: seeds), at: instant ?? now)
+    }
+
+    /// Starts every node, `spacing` apart, each joining through node `seed` (which starts first, alone).
+    public func startAll(joiningThrough seed: Int = 0, spacing: Duration = .milliseconds(100)) {
+        start(node: seed)
+        var offset = Duration.zero
+        for index in instances.indices where index != seed {
+            offset += spacing
+            start(node: index, at: now + offset, joiningThrough: [seed])
+        }
+    }
+
+    /// Runs every event due up to `instant`, then leaves the clock there.
+    public func run(until instant: Instant) {
+        while let event = scheduler.next(notAfter: instant) {
+            handle(event)
+        }
+        scheduler.advance(to: instant)
+    }
+
+    /// Runs for `duration` of virtual time.
+    public func run(for duration: Duration) {
+        run(until: now + duration)
+    }
+
+    /// Runs until `condition` holds (checked after each event) or until `limit`; returns whether it held.
+    @discardableResult
+    public func run(until limit: Instant, stoppingWhen condition: (SimulatedCluster) -> Bool) -> Bool {
+        if condition(self) { return true }
+        while let event = scheduler.next(notAfter: limit) {
+            handle(event)
+            if condition(self) { return true }
+        }
+        scheduler.advance(to: limit)
+        return condition(self)
+    }
+
+    /// Kills node `index` at once: it stops answering and everything in flight to it is lost.
+    public func crash(node index: Int) {
+        states[index] = .crashed
+        held[index] = []
+    }
+
+    /// Freezes node `index` like SIGSTOP: packets and timers wait until ``resume(node:)``.
+    public func pause(node index: Int) {
+        guard states[index] == .running else { return }
+        states[index] = .paused
+    }
+
+    /// Lets a paused node run again; what it missed is handled now, in arrival order.
+    public func resume(node index: Int) {
+        guard states[index] == .paused else { return }
+        states[index] = .running
+        let waiting = held[index]
+        held[index] = []
+        for event in waiting {
+            scheduler.schedule(event, at: now)
+        }
+    }
+
+    /// Starts a new process for a crashed node under the same name and address, joining through `seeds`.
+    public func restart(node index: Int, joiningThrough seeds: [Int]) {
+        epochs[index] += 1
+        instances[index] = SWIM.Instance(
+            name: instances[index].name, address: Self.address(ofNode: index), settings: settings, at: now)
+        generators[index] = SeededRandom(seed: seed, stream: UInt64(index) | UInt64(epochs[index]) << 32)
+        states[index] = .stopped
+        held[index] = []
+        start(node: index, joiningThrough: seeds)
+    }
+
+    /// Node `index` leaves gracefully; it stops once its leave has been announced.
+    public func leave(node index: Int) {
+        guard states[index] == .running else { return }
+        apply(instances[index].leave(at: now, using: &generators[index]), from: index)
+    }
+
+    /// Cuts the network into `groups` (node indices); packets and streams cross only within a group. Nodes in
+    /// no group form one more group together.
+    public func partition(_ groups: [[Int]]) {
+        group = Array(repeating: 0, count: instances.count)
+        for (number, members) in groups.enumerated() {
+            for index in members { group[index] = number + 1 }
+        }
+    }
+
+    /// Removes every partition.
+    public func heal() {
+        group = Array(repeating: 0, count: instances.count)
+    }
+
+    /// Replaces node `index`'s metadata, announcing it with a new incarnation.
+    public func updateMetadata(node index: Int, _ metadata: [UInt8]) throws(SWIM.InstanceError) {
+        let effects = try instances[index].updateMetadata(metadata, at: now, using: &generators[index])
+        apply(effects, from: index)
+    }
+
+    // MARK: - The engine
+
+    func handle(_ event: Event) {
+        let target = event.node
+        switch states[target] {
+        case .crashed, .departed:
+            if case .datagram = event { traffic.packetsUndeliverable += 1 }
+            if case .pushPullRequest(_, let from, let epoch, _) = event {
+                failStream(of: from, epoch: epoch, peer: Self.address(ofNode: target))
+            }
+            return
+        case .paused:
+            if case .pushPullRequest(_, let from, let epoch, _) = event {
+                failStream(of: from, epoch: epoch, peer: Self.address(ofNode: target))
+            } else if held[target].count < network.pausedBufferLimit {
+                held[target].append(event)
+            } else if case .datagram = event {
+                traffic.packetsUndeliverable += 1
+            }
+            return
+        case .stopped:
+            guard case .start = event else { return }
+        case .running:
+            break
+        }
+        let now = scheduler.now
+        let effects: [SWIM.Effect]
+        switch event {
+        case .start(_, let seeds):
+            guard states[target] == .stopped else { return }
+            states[target] = .running
+            effects =
+                instances[target].start(at: now, using: &generators[target])
+                + instances[target].join(seeds.map { Self.address(ofNode: $0) }, at: now, using: &generators[target])
+        case .timer(_, let epoch, let timer):
+            guard epoch == epochs[target] else { return }
+            effects = instances[target].fire(timer, at: now, using: &generators[target])
+        case .datagram(_, let sender, let messages):
+            if messages.count == 1 {
+                effects = instances[target].receive(messages[0], from: sender, at: now, using: &generators[target])
+            } else {
+                var all: [SWIM.Effect] = []
+                for message in messages {
+                    all += instances[target].receive(message, from: sender, at: now, using: &generators[target])
+                }
+                effects = all
+            }
+        case .pushPullRequest(_, let from, let epoch, let state):
+            let answer = instances[target].answerPushPull(
+                state, from: Self.address(ofNode: from), at: now, using: &generators[target])
+            effects = answer.effects
+            deliverStream(.pushPullReply(node: from, epoch: epoch, peer: Self.address(ofNode: target), state: answer.reply))
+        case .pushPullReply(_, let epoch, let peer, let state):
+            guard epoch == epochs[target] else { return }
+            effects = instances[target].pushPullCompleted(state, from: peer, at: now, using: &generators[target])
+        case .streamPingResult(_, let epoch, let sequenceNumber, let acknowledged):
+            guard epoch == epochs[target] else { return }
+            effects = instances[target].streamPingCompleted(
+                sequenceNumber: sequenceNumber, acknowledged: acknowledged, at: now, using: &generators[target])
+        }
+        apply(effects, from: target)
+    }
+
+    func apply(_ effects: [SWIM.Effect], from index: Int) {
+        for effect in effects {
+            switch effect {
+            case .send(let messages, let address, _):
+                sendDatagram(messages, from: index, to: address)
+            case .pushPull(let state, let address):
+                openPushPull(state, from: index, to: address)
+            case .streamPing(let ping, let address, let deadline):
+                openStreamPing(ping, from: index, to: address, deadline: deadline)
+            case .arm(let timer, let instant):
+                scheduler.schedule(.timer(node: index, epoch: epochs[index], timer: timer), at: instant)
+            case .event(let event):
+                record(event, by: index)
+            }
+        }
+    }
+
+    func record(_ event: SWIM.MembershipEvent, by index: Int) {
+        let entry = LogEntry(instant: now, observer: instances[index].name, event: event)
+        if recordsLog { log.append(entry) }
+        onEvent?(entry)
+        if case .leaveCompleted = event {
+            states[index] = .departed
+        }
+    }
+
+    func sendDatagram(_ messages: [SWIM.Message], from index: Int, to address: NodeAddress) {
+        traffic.packetsSent += 1
+        traffic.messagesSent += messages.count
+        let sizing = instances[index].sizing
+        var bytes = messages.reduce(0) { $0 + sizing.encodedSize(of: $1) }
+        if messages.count > 1 { bytes += 2 + 2 * messages.count }
+        traffic.bytesSent += bytes
+        guard let receiver = indexByAddress[address] else {
+            traffic.packetsUndeliverable += 1
+            return
+        }
+        guard group[index] == group[receiver] else {
+            traffic.packetsPartitioned += 1
+            return
+        }
+        if networkRandom.nextBool(probability: network.lossRate) {
+            traffic.packetsLost += 1
+            return
+        }
+        let arrival = now + network.latency.sample(using: &networkRandom)
+        scheduler.schedule(.datagram(node: receiver, from: Self.address(ofNode: index), messages: messages), at: arrival)
+    }
+
+    func openPushPull(_ state: SWIM.PushPull, from index: Int, to address: NodeAddress) {
+        traffic.streamsOpened += 1
+        let epoch = epochs[index]
+        guard let receiver = indexByAddress[address], group[index] == group[receiver] else {
+            // Nobody answers: the connection attempt times out.
+            scheduler.schedule(
+                .pushPullReply(node: index, epoch: epoch, peer: address, state: nil), at: now + settings.streamTimeout)
+            return
+        }
+        deliverStream(.pushPullRequest(node: receiver, from: index, epoch: epoch, state: state))
+    }
+
+    /// A stream message arrives after one latency; streams are reliable unless a partition cuts them.
+    func deliverStream(_ event: Event) {
+        scheduler.schedule(event, at: now + network.latency.sample(using: &networkRandom))
+    }
+
+    /// The peer of a push-pull is gone or frozen: the initiator gives up at its stream timeout.
+    func failStream(of initiator: Int, epoch: Int, peer: NodeAddress) {
+        scheduler.schedule(
+            .pushPullReply(node: initiator, epoch: epoch, peer: peer, state: nil), at: now + settings.streamTimeout)
+    }
+
+    func openStreamPing(_ ping: SWIM.Ping, from index: Int, to address: NodeAddress, deadline: Instant) {
+        traffic.streamsOpened += 1
+        let epoch = epochs[index]
+        var acknowledged = false
+        var answeredAt = deadline
+        if let receiver = indexByAddress[address], group[index] == group[receiver],
+            states[receiver] == .running,
+            ping.target.isEmpty || ping.target == instances[receiver].name
+        {
+            let roundTrip =
+                network.latency.sample(using: &networkRandom) + network.latency.sample(using: &networkRandom)
+            if now + roundTrip <= deadline {
+                acknowledged = true
+                answeredAt = now + roundTrip
+            }
+        }
+        scheduler.schedule(
+            .streamPingResult(
+                node: index, epoch: epoch, sequenceNumber: ping.sequenceNumber, acknowledged: acknowledged),
+            at: answeredAt)
+    }
+}
+
+extension SimulatedCluster.Event {
+    var node: Int {
+        switch self {
+        case .start(let node, _), .timer(let node, _, _), .datagram(let node, _, _),
+            .pushPullRequest(let node, _, _, _), .pushPullReply(let node, _, _, _),
+            .streamPingResult(let node, _, _, _):
+            return node
+        }
+    }
+}

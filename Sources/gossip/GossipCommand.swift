@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `gossip` command-line tool.
+@main
+struct GossipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gossip",
+        abstract: "Gossip protocols in Swift: SWIM membership with memberlist's semantics, a simulator and tools.",
+        subcommands: [DemoCommand.self, BenchCommand.self],
+        defaultSubcommand: DemoCommand.self)
+}
