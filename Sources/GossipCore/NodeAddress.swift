@@ -33,7 +33,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         if let v4 = Self.parseV4(Substring(text)) {
             self = .v4(v4)
         } else if let (high, low) = Self.parseV6(Substring(text)) {
-            self = .v6(high: high, low: low)
+            // An IPv4-mapped IPv6 address is the IPv4 address, as in `init(bytes:)`.
+            self = high == 0 && low >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: low)) : .v6(high: high, low: low)
         } else {
             return nil
         }
@@ -56,7 +57,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         case .v4(let value):
             return (0..<4).map { String(UInt8(truncatingIfNeeded: value >> (24 - 8 * $0))) }.joined(separator: ".")
         case .v6(let high, let low):
-            let groups = (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
+            let groups =
+                (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
                 + (0..<4).map { UInt16(truncatingIfNeeded: low >> (48 - 16 * $0)) }
             var bestStart = -1
             var bestLength = 1

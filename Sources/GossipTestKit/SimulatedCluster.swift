@@ -69,7 +69,6 @@ public final class SimulatedCluster {
         case streamPingResult(node: Int, epoch: Int, sequenceNumber: UInt32, acknowledged: Bool)
     }
 
-
     /// The settings every node runs with.
     public let settings: SWIM.Settings
     /// The network's behaviour; may be changed between runs.
@@ -99,7 +98,9 @@ public final class SimulatedCluster {
     var group: [Int]
 
     /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet.
-    public init(size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64) {
+    public init(
+        size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64
+    ) {
         precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
         self.settings = settings
         self.network = network
@@ -314,7 +315,8 @@ public final class SimulatedCluster {
             let answer = instances[target].answerPushPull(
                 state, from: Self.address(ofNode: from), at: now, using: &generators[target])
             effects = answer.effects
-            deliverStream(.pushPullReply(node: from, epoch: epoch, peer: Self.address(ofNode: target), state: answer.reply))
+            deliverStream(
+                .pushPullReply(node: from, epoch: epoch, peer: Self.address(ofNode: target), state: answer.reply))
         case .pushPullReply(_, let epoch, let peer, let state):
             guard epoch == epochs[target] else { return }
             effects = instances[target].pushPullCompleted(state, from: peer, at: now, using: &generators[target])
@@ -372,7 +374,8 @@ public final class SimulatedCluster {
             return
         }
         let arrival = now + network.latency.sample(using: &networkRandom)
-        scheduler.schedule(.datagram(node: receiver, from: Self.address(ofNode: index), messages: messages), at: arrival)
+        scheduler.schedule(
+            .datagram(node: receiver, from: Self.address(ofNode: index), messages: messages), at: arrival)
     }
 
     func openPushPull(_ state: SWIM.PushPull, from index: Int, to address: NodeAddress) {

@@ -37,7 +37,9 @@ extension SWIM.Instance {
             statistics.recordDrop(.pingForAnotherNode)
             return
         }
-        send(.ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber, payload: ackPayload)), to: replyAddress(ping.source, sender))
+        send(
+            .ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber, payload: ackPayload)),
+            to: replyAddress(ping.source, sender))
     }
 
     /// Probes `request.target` for the requester and relays the ack, or a nack if it wanted one.

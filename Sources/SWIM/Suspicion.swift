@@ -1,11 +1,11 @@
 import GossipCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension SWIM {
@@ -47,9 +47,11 @@ extension SWIM {
         public mutating func confirm(by accuser: String) -> Bool {
             guard confirmations < confirmationsWanted, accusers.insert(accuser).inserted else { return false }
             confirmations += 1
-            deadline = start + Self.timeout(
-                confirmations: confirmations, wanted: confirmationsWanted, minimum: minimumTimeout,
-                maximum: maximumTimeout)
+            deadline =
+                start
+                + Self.timeout(
+                    confirmations: confirmations, wanted: confirmationsWanted, minimum: minimumTimeout,
+                    maximum: maximumTimeout)
             return true
         }
 

@@ -38,17 +38,22 @@ struct SWIMClusterBench: ParsableCommand {
 
     func run() throws {
         let cluster = SimulatedCluster(
-            size: nodes, network: NetworkConditions(latency: .uniform(.microseconds(200), .milliseconds(2)), lossRate: loss),
+            size: nodes,
+            network: NetworkConditions(latency: .uniform(.microseconds(200), .milliseconds(2)), lossRate: loss),
             seed: seed)
         cluster.recordsLog = false
         let clock = ContinuousClock()
 
         let formStart = clock.now
         cluster.startAll(joiningThrough: 0, spacing: .milliseconds(10))
-        let formed = cluster.run(until: cluster.now + .seconds(600)) { $0.runningNodes.count == nodes && $0.isConverged }
+        let formed = cluster.run(until: cluster.now + .seconds(600)) {
+            $0.runningNodes.count == nodes && $0.isConverged
+        }
         let formWall = clock.now - formStart
         let formVirtual = cluster.now
-        print("formation: \(nodes) nodes \(formed ? "converged" : "NOT converged") at \(formVirtual) virtual in \(format(formWall)) wall")
+        print(
+            "formation: \(nodes) nodes \(formed ? "converged" : "NOT converged") at \(formVirtual) virtual in \(format(formWall)) wall"
+        )
 
         let before = cluster.traffic
         let steadyStart = clock.now
@@ -57,7 +62,9 @@ struct SWIMClusterBench: ParsableCommand {
         let packets = cluster.traffic.packetsSent - before.packetsSent
         let nodeSeconds = Double(nodes * seconds)
         print("steady state: \(seconds) virtual s in \(format(steadyWall)) wall, \(packets) packets")
-        print("  \(Int(nodeSeconds / steadyWall.secondsValue)) virtual node-seconds per wall second; \(String(format3(Double(seconds) / steadyWall.secondsValue)))x real time")
+        print(
+            "  \(Int(nodeSeconds / steadyWall.secondsValue)) virtual node-seconds per wall second; \(String(format3(Double(seconds) / steadyWall.secondsValue)))x real time"
+        )
         print("  converged at the end: \(cluster.isConverged)")
     }
 

@@ -22,7 +22,9 @@ struct DemoCommand: ParsableCommand {
     var loss: Double = 0
 
     func validate() throws {
-        guard nodes >= 8 else { throw ValidationError("--nodes must be at least 8 (the demo partitions and crashes nodes)") }
+        guard nodes >= 8 else {
+            throw ValidationError("--nodes must be at least 8 (the demo partitions and crashes nodes)")
+        }
         guard SWIM.Settings.preset(named: profile) != nil else {
             throw ValidationError("--profile must be lan, wan or local, not '\(profile)'")
         }
@@ -33,7 +35,8 @@ struct DemoCommand: ParsableCommand {
         let settings = SWIM.Settings.preset(named: profile)!
         var story = DemoStory(
             cluster: SimulatedCluster(
-                size: nodes, settings: settings, network: NetworkConditions(latency: .uniform(.microseconds(200), .milliseconds(2)), lossRate: loss),
+                size: nodes, settings: settings,
+                network: NetworkConditions(latency: .uniform(.microseconds(200), .milliseconds(2)), lossRate: loss),
                 seed: seed))
         story.tell()
     }
@@ -60,12 +63,16 @@ struct DemoStory {
     mutating func tell() {
         let settings = cluster.settings
         let n = cluster.size
-        print("swift-gossip demo: \(n) SWIM nodes in virtual time (probe \(settings.probeInterval), gossip \(settings.gossipInterval), suspicion \(settings.suspicionMinimumTimeout(clusterSize: n))...\(settings.suspicionMaximumTimeout(clusterSize: n)))")
+        print(
+            "swift-gossip demo: \(n) SWIM nodes in virtual time (probe \(settings.probeInterval), gossip \(settings.gossipInterval), suspicion \(settings.suspicionMinimumTimeout(clusterSize: n))...\(settings.suspicionMaximumTimeout(clusterSize: n)))"
+        )
         print("Events are shown as \(cluster.name(ofNode: observer)) sees them; milestones are cluster-wide.\n")
 
         print("1. Joining: node-000 starts alone, the others join through it 100 ms apart.")
         cluster.startAll(joiningThrough: 0, spacing: .milliseconds(100))
-        milestone("every node lists \(n) alive members", within: .seconds(60)) { $0.isConverged && $0.runningNodes.count == n }
+        milestone("every node lists \(n) alive members", within: .seconds(60)) {
+            $0.isConverged && $0.runningNodes.count == n
+        }
 
         let crashed = n / 3
         act(2, "Crash: \(cluster.name(ofNode: crashed)) is killed (kill -9).") { $0.crash(node: crashed) }
@@ -79,7 +86,8 @@ struct DemoStory {
             cluster.runningNodes.allSatisfy { cluster.status(of: paused, seenBy: $0) == .dead }
         }
         cluster.run(until: cluster.now + .seconds(60) - (cluster.now - pauseStart))
-        act(3, "Resume: \(cluster.name(ofNode: paused)) runs again (SIGCONT), learns it was declared dead and refutes.") {
+        act(3, "Resume: \(cluster.name(ofNode: paused)) runs again (SIGCONT), learns it was declared dead and refutes.")
+        {
             $0.resume(node: paused)
         }
         milestone("\(cluster.name(ofNode: paused)) is alive everywhere again", within: .seconds(120)) { $0.isConverged }
@@ -87,11 +95,16 @@ struct DemoStory {
         let running = cluster.runningNodes
         let half = Array(running.prefix(running.count / 2))
         let rest = Array(running.dropFirst(running.count / 2))
-        act(4, "Partition: the network splits \(half.count)/\(rest.count) for 2 minutes.") { $0.partition([half, rest]) }
+        act(4, "Partition: the network splits \(half.count)/\(rest.count) for 2 minutes.") {
+            $0.partition([half, rest])
+        }
         cluster.run(for: .seconds(120))
         let sideA = half.allSatisfy { a in rest.allSatisfy { cluster.status(of: $0, seenBy: a) != .alive } }
-        print("  after 2 minutes each side \(sideA ? "has marked the other side dead" : "still sees part of the other side")")
-        act(4, "Heal: the network is whole again; reconnect (every \(settings.reconnectInterval)) rejoins the halves.") { $0.heal() }
+        print(
+            "  after 2 minutes each side \(sideA ? "has marked the other side dead" : "still sees part of the other side")"
+        )
+        act(4, "Heal: the network is whole again; reconnect (every \(settings.reconnectInterval)) rejoins the halves.")
+        { $0.heal() }
         milestone("all \(running.count) running nodes list each other alive", within: .seconds(180)) { $0.isConverged }
 
         let leaver = running.last!
@@ -101,7 +114,9 @@ struct DemoStory {
         }
 
         let traffic = cluster.traffic
-        print("\nDone at \(cluster.now) virtual: \(traffic.packetsSent) packets, \(traffic.messagesSent) messages, \(traffic.bytesSent / 1024) KiB, \(traffic.packetsPartitioned) lost to the partition.")
+        print(
+            "\nDone at \(cluster.now) virtual: \(traffic.packetsSent) packets, \(traffic.messagesSent) messages, \(traffic.bytesSent / 1024) KiB, \(traffic.packetsPartitioned) lost to the partition."
+        )
     }
 
     private var pauseStart = Instant.zero

@@ -1,0 +1,77 @@
+import GossipCore
+import GossipTestKit
+import SWIM
+import Testing
+
+@Suite("Test kit")
+struct TestKitTests {
+    @Test("events come out by instant, and in scheduling order at the same instant")
+    func ordering() {
+        var scheduler = VirtualScheduler<String>()
+        scheduler.schedule("late", at: .zero + .seconds(2))
+        scheduler.schedule("first", at: .zero + .seconds(1))
+        scheduler.schedule("second", at: .zero + .seconds(1))
+        #expect(scheduler.next(notAfter: .zero + .milliseconds(500)) == nil)
+        #expect(scheduler.next(notAfter: .zero + .seconds(5)) == "first")
+        #expect(scheduler.now == .zero + .seconds(1))
+        #expect(scheduler.next(notAfter: .zero + .seconds(5)) == "second")
+        scheduler.schedule("past", at: .zero)
+        #expect(scheduler.next(notAfter: .zero + .seconds(5)) == "past", "a past instant runs now, before later ones")
+        #expect(scheduler.now == .zero + .seconds(1))
+        #expect(scheduler.next(notAfter: .zero + .seconds(5)) == "late")
+        scheduler.advance(to: .zero)
+        #expect(scheduler.now == .zero + .seconds(2), "the clock never goes back")
+    }
+
+    @Test("latency models stay within their bounds")
+    func latency() {
+        var rng = SeededRandom(seed: 3)
+        let model = LatencyModel.uniform(.milliseconds(1), .milliseconds(3))
+        for _ in 0..<1000 {
+            let sample = model.sample(using: &rng)
+            #expect(sample >= .milliseconds(1) && sample < .milliseconds(3))
+        }
+        #expect(LatencyModel.fixed(.milliseconds(7)).sample(using: &rng) == .milliseconds(7))
+    }
+
+    @Test("a partition stops datagrams between groups and counts them; loss is counted separately")
+    func partitionAndLoss() {
+        let cluster = SimulatedCluster(
+            size: 6, network: NetworkConditions(latency: .fixed(.milliseconds(1)), lossRate: 0.2), seed: 11)
+        cluster.startAll()
+        cluster.run(for: .seconds(20))
+        #expect(cluster.traffic.packetsLost > 0)
+        #expect(cluster.traffic.packetsPartitioned == 0)
+        cluster.partition([[0, 1, 2]])
+        cluster.run(for: .seconds(10))
+        #expect(cluster.traffic.packetsPartitioned > 0)
+    }
+
+    @Test("a paused node handles nothing until resumed, then catches up")
+    func pauseHoldsEvents() {
+        let cluster = SimulatedCluster(size: 4, seed: 12)
+        cluster.startAll()
+        cluster.run(for: .seconds(10))
+        #expect(cluster.isConverged)
+        let probesBefore = cluster.instance(2).statistics.probes
+        cluster.pause(node: 2)
+        cluster.run(for: .seconds(5))
+        #expect(cluster.instance(2).statistics.probes == probesBefore)
+        #expect(cluster.processState(ofNode: 2) == .paused)
+        cluster.resume(node: 2)
+        cluster.run(for: .seconds(5))
+        #expect(cluster.instance(2).statistics.probes > probesBefore)
+    }
+
+    @Test("metadata updates reach every node with a new incarnation")
+    func metadataUpdate() throws {
+        let cluster = SimulatedCluster(size: 8, seed: 13)
+        cluster.startAll()
+        cluster.run(for: .seconds(10))
+        try cluster.updateMetadata(node: 3, [0xFF, 1, 2])
+        cluster.run(for: .seconds(5))
+        for index in 0..<8 {
+            #expect(cluster.instance(index).member(named: cluster.name(ofNode: 3))?.metadata == [0xFF, 1, 2])
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import GossipCore
+import SWIM
+import Testing
+
+@Suite("Transmit-limited broadcast queue")
+struct BroadcastQueueTests {
+    static func dead(_ node: String) -> SWIM.Message {
+        .dead(SWIM.Dead(incarnation: 1, node: node, from: "x"))
+    }
+
+    @Test("a newer broadcast about a node replaces the older one")
+    func replacement() {
+        var queue = SWIM.BroadcastQueue()
+        queue.enqueue(Self.dead("a"), key: "a", size: 10)
+        queue.enqueue(.suspect(SWIM.Suspect(incarnation: 2, node: "a", from: "y")), key: "a", size: 12)
+        #expect(queue.count == 1)
+        let taken = queue.dequeue(overhead: 2, limit: 1000, transmitLimit: 4)
+        #expect(taken == [.suspect(SWIM.Suspect(incarnation: 2, node: "a", from: "y"))])
+    }
+
+    @Test("fewest transmits first, then the largest, then the newest")
+    func ordering() {
+        var queue = SWIM.BroadcastQueue()
+        queue.enqueue(Self.dead("small-old"), key: "small-old", size: 10)
+        queue.enqueue(Self.dead("big"), key: "big", size: 30)
+        queue.enqueue(Self.dead("small-new"), key: "small-new", size: 10)
+        // Room for one message only: the largest goes first.
+        #expect(queue.dequeue(overhead: 2, limit: 32, transmitLimit: 4) == [Self.dead("big")])
+        // Now "big" has one transmit; the untransmitted ones come first, newest first among equal sizes.
+        #expect(queue.dequeue(overhead: 2, limit: 12, transmitLimit: 4) == [Self.dead("small-new")])
+        #expect(queue.dequeue(overhead: 2, limit: 12, transmitLimit: 4) == [Self.dead("small-old")])
+        #expect(queue.dequeue(overhead: 2, limit: 32, transmitLimit: 4) == [Self.dead("big")])
+    }
+
+    @Test("the byte budget is never exceeded and smaller messages fill the rest")
+    func budget() {
+        var queue = SWIM.BroadcastQueue()
+        for (index, size) in [100, 400, 700, 50, 900].enumerated() {
+            queue.enqueue(Self.dead("n\(index)"), key: "n\(index)", size: size)
+        }
+        let taken = queue.dequeue(overhead: 2, limit: 1400, transmitLimit: 4)
+        // 900 + 400 + 50 (+ 2 each) = 1356; 100 would exceed 1400.
+        #expect(Set(taken) == [Self.dead("n4"), Self.dead("n1"), Self.dead("n3")])
+    }
+
+    @Test("a broadcast is dropped after its transmit limit")
+    func transmitLimit() {
+        var queue = SWIM.BroadcastQueue()
+        queue.enqueue(Self.dead("a"), key: "a", size: 10)
+        for _ in 0..<3 {
+            #expect(queue.dequeue(overhead: 2, limit: 100, transmitLimit: 3).count == 1)
+        }
+        #expect(queue.isEmpty)
+        #expect(queue.dequeue(overhead: 2, limit: 100, transmitLimit: 3).isEmpty)
+    }
+
+    @Test("encoded sizes match memberlist's MessagePack for the captured ping (67 bytes)")
+    func sizing() {
+        let ping = SWIM.Ping(
+            target: "node2", sequenceNumber: 1, source: NodeAddress("127.0.0.1:7946"), sourceNode: "node1")
+        #expect(SWIM.MessagePackSizing().encodedSize(of: .ping(ping)) == 67)
+        #expect(SWIM.MessagePackSizing().encodedSize(of: .nack(SWIM.Nack(sequenceNumber: 17))) == 9)
+    }
+}
