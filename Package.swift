@@ -18,7 +18,10 @@ let package = Package(
         // Shared vocabulary: instants, addresses, seeded randomness. No dependencies, no I/O.
         .target(name: "GossipCore"),
         // SWIM + Lifeguard membership with memberlist's semantics, as a pure state machine.
-        .target(name: "SWIM", dependencies: ["GossipCore"]),
+        .target(
+            name: "SWIM",
+            dependencies: ["GossipCore", .product(name: "HeapModule", package: "swift-collections")]
+        ),
         // Virtual time, an in-memory network and a cluster runner for tests, the demo and the simulator.
         .target(
             name: "GossipTestKit",

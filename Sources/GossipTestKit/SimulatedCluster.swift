@@ -154,12 +154,17 @@ public final class SimulatedCluster {
 
     /// `true` when every running node lists exactly the running nodes as alive and nothing else as alive.
     public var isConverged: Bool {
+        // Counts first, without allocating, so that an unconverged cluster is told cheaply.
+        var runningCount = 0
+        for state in states where state == .running { runningCount += 1 }
+        guard runningCount > 0 else { return false }
+        for index in states.indices where states[index] == .running {
+            guard instances[index].aliveCount == runningCount else { return false }
+        }
         let running = runningNodes
-        let runningNames = Set(running.map { instances[$0].name })
         return running.allSatisfy { index in
-            instances[index].aliveCount == running.count
-                && running.allSatisfy { instances[index].member(named: instances[$0].name)?.status == .alive }
-        } && !runningNames.isEmpty
+            running.allSatisfy { instances[index].member(named: instances[$0].name)?.status == .alive }
+        }
     }
 
     // MARK: - Driving the cluster
@@ -192,13 +197,15 @@ public final class SimulatedCluster {
         run(until: now + duration)
     }
 
-    /// Runs until `condition` holds (checked after each event) or until `limit`; returns whether it held.
+    /// Runs until `condition` holds or until `limit`; returns whether it held. The condition is checked once
+    /// per distinct virtual instant, after every event due at that instant has run, so it never sees a state
+    /// half-way through simultaneous events (and a large cluster is not re-examined after each of them).
     @discardableResult
     public func run(until limit: Instant, stoppingWhen condition: (SimulatedCluster) -> Bool) -> Bool {
         if condition(self) { return true }
         while let event = scheduler.next(notAfter: limit) {
             handle(event)
-            if condition(self) { return true }
+            if scheduler.nextInstant != scheduler.now, condition(self) { return true }
         }
         scheduler.advance(to: limit)
         return condition(self)

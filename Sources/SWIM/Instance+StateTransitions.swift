@@ -55,8 +55,7 @@ extension SWIM.Instance {
         nodes[index].address = alive.address
         nodes[index].protocolVersions = alive.protocolVersions
         if previous.status != .alive {
-            nodes[index].status = .alive
-            nodes[index].statusChangedAt = now
+            setStatus(.alive, ofMemberAt: index, at: now)
         }
         forgetReconnectCandidate(alive.node)
         switch previous.status {
@@ -94,8 +93,7 @@ extension SWIM.Instance {
         }
         enqueueBroadcast(.suspect(suspect), key: suspect.node)
         nodes[index].incarnation = suspect.incarnation
-        nodes[index].status = .suspect
-        nodes[index].statusChangedAt = now
+        setStatus(.suspect, ofMemberAt: index, at: now)
         let size = nodes.count
         let suspicion = SWIM.Suspicion(
             accuser: suspect.from, confirmationsWanted: settings.suspicionConfirmationsWanted(clusterSize: size),
@@ -136,8 +134,7 @@ extension SWIM.Instance {
         }
         enqueueBroadcast(.dead(dead), key: dead.node)
         nodes[index].incarnation = dead.incarnation
-        nodes[index].status = dead.isLeave ? .left : .dead
-        nodes[index].statusChangedAt = now
+        setStatus(dead.isLeave ? .left : .dead, ofMemberAt: index, at: now)
         guard dead.node != name else { return }
         if dead.isLeave {
             forgetReconnectCandidate(dead.node)

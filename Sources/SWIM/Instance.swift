@@ -100,7 +100,7 @@ extension SWIM {
         public var clusterSize: Int { nodes.count }
 
         /// Members this node believes alive, itself included.
-        public var aliveCount: Int { nodes.reduce(0) { $0 + ($1.status == .alive ? 1 : 0) } }
+        public private(set) var aliveCount = 1
 
         /// Lifeguard's local health score (0 is healthy).
         public var healthScore: Int { awareness.score }
@@ -168,6 +168,16 @@ extension SWIM {
         }
 
         // MARK: - Plumbing shared by the protocol steps
+
+        /// Moves the member at `index` to `status`, keeping ``aliveCount`` in step.
+        mutating func setStatus(_ status: Status, ofMemberAt index: Int, at now: Instant) {
+            let previous = nodes[index].status
+            guard previous != status else { return }
+            if previous == .alive { aliveCount -= 1 }
+            if status == .alive { aliveCount += 1 }
+            nodes[index].status = status
+            nodes[index].statusChangedAt = now
+        }
 
         mutating func takeEffects() -> [Effect] {
             let taken = effects

@@ -47,7 +47,7 @@ struct SWIMClusterBench: ParsableCommand {
         let formStart = clock.now
         cluster.startAll(joiningThrough: 0, spacing: .milliseconds(10))
         let formed = cluster.run(until: cluster.now + .seconds(600)) {
-            $0.runningNodes.count == nodes && $0.isConverged
+            $0.isConverged && $0.runningNodes.count == nodes
         }
         let formWall = clock.now - formStart
         let formVirtual = cluster.now
