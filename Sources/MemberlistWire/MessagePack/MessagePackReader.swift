@@ -1,0 +1,264 @@
+/// Reads MessagePack from a byte array, accepting every form a Go peer may write: str8 and bin for strings and
+/// byte strings, any integer width for any integer field, `nil` for an empty byte string, array or map.
+///
+/// Every read checks the remaining length first and throws ``WireError/truncated(context:needed:)`` rather than
+/// reading past the end; lengths are never trusted beyond the bytes actually present, so a 4 GiB length field
+/// costs nothing.
+public struct MessagePackReader: Sendable {
+    /// How deep arrays and maps may nest in a value being skipped or read generically.
+    public static let maximumDepth = 32
+
+    /// The bytes being read.
+    public let bytes: [UInt8]
+    /// The next byte to read.
+    public private(set) var position: Int
+    /// One past the last byte this reader may read.
+    public let end: Int
+
+    /// A reader over `bytes[range]` (the whole array by default).
+    public init(_ bytes: [UInt8], range: Range<Int>? = nil) {
+        self.bytes = bytes
+        let range = range ?? bytes.indices
+        position = range.lowerBound
+        end = range.upperBound
+    }
+
+    /// Bytes left.
+    public var remaining: Int { end - position }
+
+    /// `true` when every byte has been read.
+    public var isAtEnd: Bool { position >= end }
+
+    /// The next byte without consuming it.
+    public func peek() throws(WireError) -> UInt8 {
+        guard position < end else { throw .truncated(context: "a MessagePack value", needed: 1) }
+        return bytes[position]
+    }
+
+    /// Consumes `count` raw bytes and returns their range in ``bytes``.
+    public mutating func readRawRange(_ count: Int, context: String) throws(WireError) -> Range<Int> {
+        guard count >= 0, count <= remaining else {
+            throw .truncated(context: context, needed: max(0, count - remaining))
+        }
+        let start = position
+        position += count
+        return start..<position
+    }
+
+    /// Consumes `count` raw bytes.
+    public mutating func readRaw(_ count: Int, context: String) throws(WireError) -> [UInt8] {
+        Array(bytes[try readRawRange(count, context: context)])
+    }
+
+    mutating func readByte(_ context: String) throws(WireError) -> UInt8 {
+        guard position < end else { throw .truncated(context: context, needed: 1) }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, _ context: String) throws(WireError) -> T {
+        let size = MemoryLayout<T>.size
+        guard size <= remaining else { throw .truncated(context: context, needed: size - remaining) }
+        var value: T = 0
+        for index in position..<(position + size) {
+            value = value << 8 | T(bytes[index])
+        }
+        position += size
+        return value
+    }
+
+    /// Consumes a `nil` if one is next; returns whether it did.
+    public mutating func readNilIfPresent() -> Bool {
+        guard position < end, bytes[position] == 0xC0 else { return false }
+        position += 1
+        return true
+    }
+
+    /// A boolean.
+    public mutating func readBool() throws(WireError) -> Bool {
+        switch try readByte("a boolean") {
+        case 0xC2: return false
+        case 0xC3: return true
+        case let other:
+            position -= 1
+            throw .unexpectedValue(expected: "a boolean", found: other)
+        }
+    }
+
+    /// An integer of any width that is not negative.
+    public mutating func readUnsigned() throws(WireError) -> UInt64 {
+        let first = try readByte("an integer")
+        switch first {
+        case 0x00...0x7F: return UInt64(first)
+        case 0xCC: return UInt64(try readBigEndian(UInt8.self, "a uint8"))
+        case 0xCD: return UInt64(try readBigEndian(UInt16.self, "a uint16"))
+        case 0xCE: return UInt64(try readBigEndian(UInt32.self, "a uint32"))
+        case 0xCF: return try readBigEndian(UInt64.self, "a uint64")
+        case 0xD0, 0xD1, 0xD2, 0xD3, 0xE0...0xFF:
+            position -= 1
+            let signed = try readSigned()
+            guard signed >= 0 else { throw .integerOutOfRange(field: "a negative integer", type: "an unsigned field") }
+            return UInt64(signed)
+        default:
+            position -= 1
+            throw .unexpectedValue(expected: "an integer", found: first)
+        }
+    }
+
+    /// An integer of any width that fits in 64 signed bits.
+    public mutating func readSigned() throws(WireError) -> Int64 {
+        let first = try readByte("an integer")
+        switch first {
+        case 0xE0...0xFF: return Int64(Int8(bitPattern: first))
+        case 0xD0: return Int64(Int8(bitPattern: try readBigEndian(UInt8.self, "an int8")))
+        case 0xD1: return Int64(Int16(bitPattern: try readBigEndian(UInt16.self, "an int16")))
+        case 0xD2: return Int64(Int32(bitPattern: try readBigEndian(UInt32.self, "an int32")))
+        case 0xD3: return Int64(bitPattern: try readBigEndian(UInt64.self, "an int64"))
+        default:
+            position -= 1
+            let unsigned = try readUnsigned()
+            guard unsigned <= UInt64(Int64.max) else {
+                throw .integerOutOfRange(field: "a uint64 over 2^63", type: "a signed field")
+            }
+            return Int64(unsigned)
+        }
+    }
+
+    /// An unsigned integer that must fit `T` (for example a port into `UInt16`).
+    public mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(
+        _: T.Type, field: String
+    ) throws(WireError) -> T {
+        let value = try readUnsigned()
+        guard let fitted = T(exactly: value) else { throw .integerOutOfRange(field: field, type: "\(T.self)") }
+        return fitted
+    }
+
+    /// A float32 or float64 (an integer is accepted and converted).
+    public mutating func readDouble() throws(WireError) -> Double {
+        let first = try peek()
+        switch first {
+        case 0xCB:
+            position += 1
+            return Double(bitPattern: try readBigEndian(UInt64.self, "a float64"))
+        case 0xCA:
+            position += 1
+            return Double(Float(bitPattern: try readBigEndian(UInt32.self, "a float32")))
+        default:
+            return Double(try readSigned())
+        }
+    }
+
+    /// The range of a string or byte string in any form (fixstr, str8/16/32, bin8/16/32); `nil` reads as empty.
+    public mutating func readBytesRange() throws(WireError) -> Range<Int> {
+        let first = try readByte("a byte string")
+        let count: Int
+        switch first {
+        case 0xA0...0xBF: count = Int(first & 0x1F)
+        case 0xD9, 0xC4: count = Int(try readBigEndian(UInt8.self, "a string length"))
+        case 0xDA, 0xC5: count = Int(try readBigEndian(UInt16.self, "a string length"))
+        case 0xDB, 0xC6: count = Int(try readBigEndian(UInt32.self, "a string length"))
+        case 0xC0: return position..<position
+        default:
+            position -= 1
+            throw .unexpectedValue(expected: "a string", found: first)
+        }
+        return try readRawRange(count, context: "a string of \(count) bytes")
+    }
+
+    /// A byte string (Go `[]byte`).
+    public mutating func readBytes() throws(WireError) -> [UInt8] {
+        Array(bytes[try readBytesRange()])
+    }
+
+    /// A string; invalid UTF-8 is repaired with replacement characters rather than refused.
+    public mutating func readString() throws(WireError) -> String {
+        let range = try readBytesRange()
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// An array header: the element count (`nil` reads as an empty array).
+    public mutating func readArrayHeader() throws(WireError) -> Int {
+        let first = try readByte("an array")
+        switch first {
+        case 0x90...0x9F: return Int(first & 0x0F)
+        case 0xDC: return Int(try readBigEndian(UInt16.self, "an array length"))
+        case 0xDD: return Int(try readBigEndian(UInt32.self, "an array length"))
+        case 0xC0: return 0
+        default:
+            position -= 1
+            throw .unexpectedValue(expected: "an array", found: first)
+        }
+    }
+
+    /// A map header: the pair count (`nil` reads as an empty map).
+    public mutating func readMapHeader() throws(WireError) -> Int {
+        let first = try readByte("a map")
+        switch first {
+        case 0x80...0x8F: return Int(first & 0x0F)
+        case 0xDE: return Int(try readBigEndian(UInt16.self, "a map length"))
+        case 0xDF: return Int(try readBigEndian(UInt32.self, "a map length"))
+        case 0xC0: return 0
+        default:
+            position -= 1
+            throw .unexpectedValue(expected: "a map", found: first)
+        }
+    }
+
+    /// Skips one value of any kind, however nested (up to ``maximumDepth``).
+    public mutating func skipValue() throws(WireError) {
+        try skipValue(depth: 0)
+    }
+
+    private mutating func skipValue(depth: Int) throws(WireError) {
+        guard depth < Self.maximumDepth else { throw .nestingTooDeep(limit: Self.maximumDepth) }
+        let first = try peek()
+        switch first {
+        case 0x00...0x7F, 0xE0...0xFF, 0xC0, 0xC2, 0xC3:
+            position += 1
+        case 0xCC, 0xD0: _ = try readRawRange(2, context: "an integer")
+        case 0xCD, 0xD1: _ = try readRawRange(3, context: "an integer")
+        case 0xCE, 0xD2, 0xCA: _ = try readRawRange(5, context: "a number")
+        case 0xCF, 0xD3, 0xCB: _ = try readRawRange(9, context: "a number")
+        case 0xA0...0xBF, 0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6: _ = try readBytesRange()
+        case 0x90...0x9F, 0xDC, 0xDD:
+            let count = try readArrayHeader()
+            for _ in 0..<count { try skipValue(depth: depth + 1) }
+        case 0x80...0x8F, 0xDE, 0xDF:
+            let count = try readMapHeader()
+            for _ in 0..<count {
+                try skipValue(depth: depth + 1)
+                try skipValue(depth: depth + 1)
+            }
+        case 0xD4: _ = try readRawRange(3, context: "an extension")
+        case 0xD5: _ = try readRawRange(4, context: "an extension")
+        case 0xD6: _ = try readRawRange(6, context: "an extension")
+        case 0xD7: _ = try readRawRange(10, context: "an extension")
+        case 0xD8: _ = try readRawRange(18, context: "an extension")
+        case 0xC7, 0xC8, 0xC9:
+            position += 1
+            let count: Int
+            switch first {
+            case 0xC7: count = Int(try readBigEndian(UInt8.self, "an extension length"))
+            case 0xC8: count = Int(try readBigEndian(UInt16.self, "an extension length"))
+            default: count = Int(try readBigEndian(UInt32.self, "an extension length"))
+            }
+            _ = try readRawRange(count + 1, context: "an extension")
+        default:
+            throw .unexpectedValue(expected: "a MessagePack value", found: first)
+        }
+    }
+
+    /// Reads a map of struct fields: for each key, `field` reads the value of a known key and returns `true`, or
+    /// returns `false` and the value is skipped (unknown keys are ignored, as go-msgpack does).
+    public mutating func readFields(
+        _ field: (String, inout MessagePackReader) throws(WireError) -> Bool
+    ) throws(WireError) {
+        let count = try readMapHeader()
+        for _ in 0..<count {
+            let key = try readString()
+            if try !field(key, &self) {
+                try skipValue()
+            }
+        }
+    }
+}

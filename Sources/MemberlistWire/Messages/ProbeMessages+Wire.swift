@@ -1,0 +1,158 @@
+import GossipCore
+import SWIM
+
+extension SWIM.Ping {
+    /// `Node`, `SeqNo`, then the source fields.
+    func encode(into writer: inout MessagePackWriter) {
+        writer.writeMapHeader(2 + MemberlistCodec.sourceFieldCount(source, node: sourceNode))
+        writer.writeKey("Node")
+        writer.writeString(target)
+        writer.writeKey("SeqNo")
+        writer.writeUnsigned(UInt64(sequenceNumber))
+        MemberlistCodec.encodeSourceFields(source, node: sourceNode, into: &writer)
+    }
+
+    init(from reader: inout MessagePackReader) throws(WireError) {
+        var target = ""
+        var sequenceNumber: UInt32 = 0
+        var source = SourceFields()
+        try reader.readFields { (key, reader) throws(WireError) in
+            switch key {
+            case "Node": target = try reader.readString()
+            case "SeqNo": sequenceNumber = try reader.readUnsigned(UInt32.self, field: "SeqNo")
+            default: return try source.read(key, &reader)
+            }
+            return true
+        }
+        self.init(
+            target: target, sequenceNumber: sequenceNumber, source: try source.nodeAddress(), sourceNode: source.node)
+    }
+}
+
+extension SWIM.IndirectPing {
+    /// `Nack`, `Node`, `Port`, `SeqNo`, the source fields, `Target`.
+    func encode(into writer: inout MessagePackWriter) {
+        writer.writeMapHeader(5 + MemberlistCodec.sourceFieldCount(source, node: sourceNode))
+        writer.writeKey("Nack")
+        writer.writeBool(wantsNack)
+        writer.writeKey("Node")
+        writer.writeString(target)
+        writer.writeKey("Port")
+        writer.writeUnsigned(UInt64(targetAddress.port))
+        writer.writeKey("SeqNo")
+        writer.writeUnsigned(UInt64(sequenceNumber))
+        MemberlistCodec.encodeSourceFields(source, node: sourceNode, into: &writer)
+        writer.writeKey("Target")
+        writer.writeBytes(targetAddress.ip.bytes)
+    }
+
+    init(from reader: inout MessagePackReader) throws(WireError) {
+        var wantsNack = false
+        var target = ""
+        var port: UInt16 = 0
+        var sequenceNumber: UInt32 = 0
+        var targetIP: [UInt8] = []
+        var source = SourceFields()
+        try reader.readFields { (key, reader) throws(WireError) in
+            switch key {
+            case "Nack": wantsNack = try reader.readBool()
+            case "Node": target = try reader.readString()
+            case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
+            case "SeqNo": sequenceNumber = try reader.readUnsigned(UInt32.self, field: "SeqNo")
+            case "Target": targetIP = try reader.readBytes()
+            default: return try source.read(key, &reader)
+            }
+            return true
+        }
+        self.init(
+            wantsNack: wantsNack, target: target,
+            targetAddress: NodeAddress(ip: try MemberlistCodec.ipAddress(targetIP, field: "Target"), port: port),
+            sequenceNumber: sequenceNumber, source: try source.nodeAddress(), sourceNode: source.node)
+    }
+}
+
+extension SWIM.Ack {
+    /// `Payload` (`nil` when empty), `SeqNo`.
+    func encode(into writer: inout MessagePackWriter) {
+        writer.writeMapHeader(2)
+        writer.writeKey("Payload")
+        writer.writeBytesOrNil(payload)
+        writer.writeKey("SeqNo")
+        writer.writeUnsigned(UInt64(sequenceNumber))
+    }
+
+    init(from reader: inout MessagePackReader) throws(WireError) {
+        var payload: [UInt8] = []
+        var sequenceNumber: UInt32 = 0
+        try reader.readFields { (key, reader) throws(WireError) in
+            switch key {
+            case "Payload": payload = try reader.readBytes()
+            case "SeqNo": sequenceNumber = try reader.readUnsigned(UInt32.self, field: "SeqNo")
+            default: return false
+            }
+            return true
+        }
+        self.init(sequenceNumber: sequenceNumber, payload: payload)
+    }
+}
+
+extension SWIM.Alive {
+    /// `Addr`, `Incarnation`, `Meta` (`nil` when empty), `Node`, `Port`, `Vsn`.
+    func encode(into writer: inout MessagePackWriter) {
+        writer.writeMapHeader(6)
+        writer.writeKey("Addr")
+        writer.writeBytes(address.ip.bytes)
+        writer.writeKey("Incarnation")
+        writer.writeUnsigned(UInt64(incarnation))
+        writer.writeKey("Meta")
+        writer.writeBytesOrNil(metadata)
+        writer.writeKey("Node")
+        writer.writeString(node)
+        writer.writeKey("Port")
+        writer.writeUnsigned(UInt64(address.port))
+        writer.writeKey("Vsn")
+        writer.writeBytes(protocolVersions.bytes)
+    }
+
+    init(from reader: inout MessagePackReader) throws(WireError) {
+        var ip: [UInt8] = []
+        var incarnation: UInt32 = 0
+        var metadata: [UInt8] = []
+        var node = ""
+        var port: UInt16 = 0
+        var versions: [UInt8] = []
+        try reader.readFields { (key, reader) throws(WireError) in
+            switch key {
+            case "Addr": ip = try reader.readBytes()
+            case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
+            case "Meta": metadata = try reader.readBytes()
+            case "Node": node = try reader.readString()
+            case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
+            case "Vsn": versions = try reader.readBytes()
+            default: return false
+            }
+            return true
+        }
+        self.init(
+            incarnation: incarnation, node: node,
+            address: NodeAddress(ip: try MemberlistCodec.ipAddress(ip, field: "Addr"), port: port),
+            metadata: try MemberlistCodec.checkedMetadata(metadata),
+            protocolVersions: try MemberlistCodec.protocolVersions(versions))
+    }
+}
+
+extension MemberlistCodec {
+    static func checkedMetadata(_ metadata: [UInt8]) throws(WireError) -> [UInt8] {
+        guard metadata.count <= maximumMetadataSize else {
+            throw .metadataTooLarge(size: metadata.count, limit: maximumMetadataSize)
+        }
+        return metadata
+    }
+
+    static func protocolVersions(_ bytes: [UInt8]) throws(WireError) -> SWIM.ProtocolVersions {
+        guard let versions = SWIM.ProtocolVersions(bytes: bytes) else {
+            throw .invalidField(name: "Vsn", reason: "the version vector is 6 bytes, not \(bytes.count)")
+        }
+        return versions
+    }
+}
