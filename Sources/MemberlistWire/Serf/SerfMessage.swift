@@ -24,8 +24,26 @@ public enum SerfMessage: Sendable, Hashable {
 
     /// Serf's message type codes.
     public enum MessageType: UInt8, Sendable, Hashable, CaseIterable {
-        case leave = 0, join, pushPull, userEvent, query, queryResponse, conflictResponse, keyRequest, keyResponse,
-            relay
+        /// A leave intent.
+        case leave = 0
+        /// A join intent.
+        case join = 1
+        /// Serf's push-pull state.
+        case pushPull = 2
+        /// A user event.
+        case userEvent = 3
+        /// A query.
+        case query = 4
+        /// A query ack or response.
+        case queryResponse = 5
+        /// A name-conflict answer.
+        case conflictResponse = 6
+        /// A key-management request.
+        case keyRequest = 7
+        /// A key-management response.
+        case keyResponse = 8
+        /// A relayed query response.
+        case relay = 9
     }
 
     /// The message's type code.
