@@ -1,3 +1,5 @@
+import GossipCore
+
 /// Reads MessagePack from a byte array, accepting every form a Go peer may write: str8 and bin for strings and
 /// byte strings, any integer width for any integer field, `nil` for an empty byte string, array or map.
 ///
@@ -36,9 +38,9 @@ public struct MessagePackReader: Sendable {
     }
 
     /// Consumes `count` raw bytes and returns their range in ``bytes``.
-    public mutating func readRawRange(_ count: Int, context: String) throws(WireError) -> Range<Int> {
+    public mutating func readRawRange(_ count: Int, context: StaticString) throws(WireError) -> Range<Int> {
         guard count >= 0, count <= remaining else {
-            throw .truncated(context: context, needed: max(0, count - remaining))
+            throw .truncated(context: "\(context)", needed: max(0, count - remaining))
         }
         let start = position
         position += count
@@ -46,19 +48,21 @@ public struct MessagePackReader: Sendable {
     }
 
     /// Consumes `count` raw bytes.
-    public mutating func readRaw(_ count: Int, context: String) throws(WireError) -> [UInt8] {
+    public mutating func readRaw(_ count: Int, context: StaticString) throws(WireError) -> [UInt8] {
         Array(bytes[try readRawRange(count, context: context)])
     }
 
-    mutating func readByte(_ context: String) throws(WireError) -> UInt8 {
-        guard position < end else { throw .truncated(context: context, needed: 1) }
+    @inline(__always)
+    mutating func readByte(_ context: StaticString) throws(WireError) -> UInt8 {
+        guard position < end else { throw .truncated(context: "\(context)", needed: 1) }
         defer { position += 1 }
         return bytes[position]
     }
 
-    mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, _ context: String) throws(WireError) -> T {
+    @inline(__always)
+    mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, _ context: StaticString) throws(WireError) -> T {
         let size = MemoryLayout<T>.size
-        guard size <= remaining else { throw .truncated(context: context, needed: size - remaining) }
+        guard size <= remaining else { throw .truncated(context: "\(context)", needed: size - remaining) }
         var value: T = 0
         for index in position..<(position + size) {
             value = value << 8 | T(bytes[index])
@@ -126,10 +130,10 @@ public struct MessagePackReader: Sendable {
 
     /// An unsigned integer that must fit `T` (for example a port into `UInt16`).
     public mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(
-        _: T.Type, field: String
+        _: T.Type, field: StaticString
     ) throws(WireError) -> T {
         let value = try readUnsigned()
-        guard let fitted = T(exactly: value) else { throw .integerOutOfRange(field: field, type: "\(T.self)") }
+        guard let fitted = T(exactly: value) else { throw .integerOutOfRange(field: "\(field)", type: "\(T.self)") }
         return fitted
     }
 
@@ -162,12 +166,43 @@ public struct MessagePackReader: Sendable {
             position -= 1
             throw .unexpectedValue(expected: "a string", found: first)
         }
-        return try readRawRange(count, context: "a string of \(count) bytes")
+        return try readRawRange(count, context: "a string")
     }
 
     /// A byte string (Go `[]byte`).
     public mutating func readBytes() throws(WireError) -> [UInt8] {
         Array(bytes[try readBytesRange()])
+    }
+
+    /// An IP address from its 4 or 16 raw bytes.
+    public mutating func readIPAddress(field: StaticString) throws(WireError) -> IPAddress {
+        try ipAddress(in: try readBytesRange(), field: field)
+    }
+
+    private func ipAddress(in range: Range<Int>, field: StaticString) throws(WireError) -> IPAddress {
+        func word(_ start: Int, _ count: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for index in start..<(start + count) { value = value << 8 | UInt64(bytes[index]) }
+            return value
+        }
+        switch range.count {
+        case 4:
+            return .v4(UInt32(word(range.lowerBound, 4)))
+        case 16:
+            let high = word(range.lowerBound, 8)
+            let low = word(range.lowerBound + 8, 8)
+            // An IPv4-mapped IPv6 address is the IPv4 address, as IPAddress(bytes:) reads it.
+            return high == 0 && low >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: low)) : .v6(high: high, low: low)
+        default:
+            throw .invalidField(name: "\(field)", reason: "an IP address is 4 or 16 bytes, not \(range.count)")
+        }
+    }
+
+    /// An IP address, or `nil` when the field is empty.
+    public mutating func readOptionalIPAddress(field: StaticString) throws(WireError) -> IPAddress? {
+        let range = try readBytesRange()
+        guard !range.isEmpty else { return nil }
+        return try ipAddress(in: range, field: field)
     }
 
     /// A string; invalid UTF-8 is repaired with replacement characters rather than refused.
@@ -251,14 +286,66 @@ public struct MessagePackReader: Sendable {
     /// Reads a map of struct fields: for each key, `field` reads the value of a known key and returns `true`, or
     /// returns `false` and the value is skipped (unknown keys are ignored, as go-msgpack does).
     public mutating func readFields(
-        _ field: (String, inout MessagePackReader) throws(WireError) -> Bool
+        _ field: (FieldKey, inout MessagePackReader) throws(WireError) -> Bool
     ) throws(WireError) {
         let count = try readMapHeader()
         for _ in 0..<count {
-            let key = try readString()
+            let key = try readFieldKey()
             if try !field(key, &self) {
                 try skipValue()
             }
         }
     }
+
+    /// A map key, packed for comparison without building a `String`.
+    public mutating func readFieldKey() throws(WireError) -> FieldKey {
+        let range = try readBytesRange()
+        guard range.count <= 16 else { return FieldKey(low: 0, high: 0, count: -1) }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for (offset, index) in range.enumerated() {
+            if offset < 8 {
+                low |= UInt64(bytes[index]) << (8 * offset)
+            } else {
+                high |= UInt64(bytes[index]) << (8 * (offset - 8))
+            }
+        }
+        return FieldKey(low: low, high: high, count: range.count)
+    }
+}
+
+/// A struct field name read from a map, compared against literal names with `switch key { case "Node": … }`.
+/// Names longer than 16 bytes (none in memberlist or Serf) match nothing and are skipped.
+public struct FieldKey: Hashable, Sendable {
+    @usableFromInline let low: UInt64
+    @usableFromInline let high: UInt64
+    @usableFromInline let count: Int
+
+    @usableFromInline
+    init(low: UInt64, high: UInt64, count: Int) {
+        self.low = low
+        self.high = high
+        self.count = count
+    }
+
+    /// `true` when the key is `name`.
+    @inlinable @inline(__always)
+    public static func ~= (name: StaticString, key: FieldKey) -> Bool {
+        guard name.utf8CodeUnitCount == key.count else { return false }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        let start = name.utf8Start
+        for offset in 0..<key.count {
+            if offset < 8 {
+                low |= UInt64(start[offset]) << (8 * offset)
+            } else {
+                high |= UInt64(start[offset]) << (8 * (offset - 8))
+            }
+        }
+        return low == key.low && high == key.high
+    }
+
+    /// `true` when the key is `name`.
+    @inlinable
+    public static func == (key: FieldKey, name: StaticString) -> Bool { name ~= key }
 }

@@ -107,14 +107,6 @@ public enum MemberlistCodec {
         return (from, incarnation, node)
     }
 
-    /// An IP address from its 4 or 16 wire bytes.
-    static func ipAddress(_ bytes: [UInt8], field: String) throws(WireError) -> IPAddress {
-        guard let address = IPAddress(bytes: bytes) else {
-            throw .invalidField(name: field, reason: "an IP address is 4 or 16 bytes, not \(bytes.count)")
-        }
-        return address
-    }
-
     /// The source fields of ping and indirect ping: `SourceAddr`, `SourceNode`, `SourcePort`, each omitted when
     /// empty (memberlist's `omitempty`).
     static func sourceFieldCount(_ source: NodeAddress?, node: String) -> Int {
@@ -139,14 +131,14 @@ public enum MemberlistCodec {
 
 /// The source fields while they are being read.
 struct SourceFields {
-    var address: [UInt8] = []
+    var address: IPAddress?
     var node = ""
     var port: UInt16 = 0
 
     /// Reads `key` if it is a source field.
-    mutating func read(_ key: String, _ reader: inout MessagePackReader) throws(WireError) -> Bool {
+    mutating func read(_ key: FieldKey, _ reader: inout MessagePackReader) throws(WireError) -> Bool {
         switch key {
-        case "SourceAddr": address = try reader.readBytes()
+        case "SourceAddr": address = try reader.readOptionalIPAddress(field: "SourceAddr")
         case "SourceNode": node = try reader.readString()
         case "SourcePort": port = try reader.readUnsigned(UInt16.self, field: "SourcePort")
         default: return false
@@ -154,8 +146,7 @@ struct SourceFields {
         return true
     }
 
-    func nodeAddress() throws(WireError) -> NodeAddress? {
-        guard !address.isEmpty else { return nil }
-        return NodeAddress(ip: try MemberlistCodec.ipAddress(address, field: "SourceAddr"), port: port)
+    func nodeAddress() -> NodeAddress? {
+        address.map { NodeAddress(ip: $0, port: port) }
     }
 }

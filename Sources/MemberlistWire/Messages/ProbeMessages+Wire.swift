@@ -25,7 +25,7 @@ extension SWIM.Ping {
             return true
         }
         self.init(
-            target: target, sequenceNumber: sequenceNumber, source: try source.nodeAddress(), sourceNode: source.node)
+            target: target, sequenceNumber: sequenceNumber, source: source.nodeAddress(), sourceNode: source.node)
     }
 }
 
@@ -51,7 +51,7 @@ extension SWIM.IndirectPing {
         var target = ""
         var port: UInt16 = 0
         var sequenceNumber: UInt32 = 0
-        var targetIP: [UInt8] = []
+        var targetIP: IPAddress?
         var source = SourceFields()
         try reader.readFields { (key, reader) throws(WireError) in
             switch key {
@@ -59,15 +59,15 @@ extension SWIM.IndirectPing {
             case "Node": target = try reader.readString()
             case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
             case "SeqNo": sequenceNumber = try reader.readUnsigned(UInt32.self, field: "SeqNo")
-            case "Target": targetIP = try reader.readBytes()
+            case "Target": targetIP = try reader.readOptionalIPAddress(field: "Target")
             default: return try source.read(key, &reader)
             }
             return true
         }
         self.init(
             wantsNack: wantsNack, target: target,
-            targetAddress: NodeAddress(ip: try MemberlistCodec.ipAddress(targetIP, field: "Target"), port: port),
-            sequenceNumber: sequenceNumber, source: try source.nodeAddress(), sourceNode: source.node)
+            targetAddress: NodeAddress(ip: try MemberlistCodec.required(targetIP, field: "Target"), port: port),
+            sequenceNumber: sequenceNumber, source: source.nodeAddress(), sourceNode: source.node)
     }
 }
 
@@ -115,29 +115,29 @@ extension SWIM.Alive {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
-        var ip: [UInt8] = []
+        var ip: IPAddress?
         var incarnation: UInt32 = 0
         var metadata: [UInt8] = []
         var node = ""
         var port: UInt16 = 0
-        var versions: [UInt8] = []
+        var versions: SWIM.ProtocolVersions?
         try reader.readFields { (key, reader) throws(WireError) in
             switch key {
-            case "Addr": ip = try reader.readBytes()
+            case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
             case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
             case "Meta": metadata = try reader.readBytes()
             case "Node": node = try reader.readString()
             case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
-            case "Vsn": versions = try reader.readBytes()
+            case "Vsn": versions = try reader.readProtocolVersions()
             default: return false
             }
             return true
         }
         self.init(
             incarnation: incarnation, node: node,
-            address: NodeAddress(ip: try MemberlistCodec.ipAddress(ip, field: "Addr"), port: port),
+            address: NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port),
             metadata: try MemberlistCodec.checkedMetadata(metadata),
-            protocolVersions: try MemberlistCodec.protocolVersions(versions))
+            protocolVersions: try MemberlistCodec.required(versions, field: "Vsn"))
     }
 }
 
@@ -149,10 +149,22 @@ extension MemberlistCodec {
         return metadata
     }
 
-    static func protocolVersions(_ bytes: [UInt8]) throws(WireError) -> SWIM.ProtocolVersions {
-        guard let versions = SWIM.ProtocolVersions(bytes: bytes) else {
-            throw .invalidField(name: "Vsn", reason: "the version vector is 6 bytes, not \(bytes.count)")
+    static func required<Value>(_ value: Value?, field: StaticString) throws(WireError) -> Value {
+        guard let value else { throw .invalidField(name: "\(field)", reason: "missing") }
+        return value
+    }
+}
+
+extension MessagePackReader {
+    /// memberlist's `Vsn`: six raw bytes.
+    mutating func readProtocolVersions() throws(WireError) -> SWIM.ProtocolVersions {
+        let range = try readBytesRange()
+        guard range.count == 6 else {
+            throw .invalidField(name: "Vsn", reason: "the version vector is 6 bytes, not \(range.count)")
         }
-        return versions
+        let b = range.lowerBound
+        return SWIM.ProtocolVersions(
+            protocolMin: bytes[b], protocolMax: bytes[b + 1], protocolCurrent: bytes[b + 2], delegateMin: bytes[b + 3],
+            delegateMax: bytes[b + 4], delegateCurrent: bytes[b + 5])
     }
 }

@@ -343,10 +343,6 @@ extension SerfMessage.Query {
 }
 
 extension SerfMessage.Member {
-    static let versionKeys: [StaticString] = [
-        "ProtocolMin", "ProtocolMax", "ProtocolCur", "DelegateMin", "DelegateMax", "DelegateCur",
-    ]
-
     func encode(into writer: inout MessagePackWriter) {
         let version = { (index: Int) -> UInt64 in UInt64(index < versions.count ? versions[index] : 0) }
         writer.writeMapHeader(11)
@@ -402,7 +398,7 @@ extension SerfMessage.Member {
             case "DelegateCur": slot = 5
             default: return false
             }
-            versions[slot] = try reader.readUnsigned(UInt8.self, field: key)
+            versions[slot] = try reader.readUnsigned(UInt8.self, field: "a version number")
             return true
         }
     }

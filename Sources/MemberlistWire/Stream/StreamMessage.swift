@@ -36,22 +36,22 @@ extension SWIM.NodeState {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
-        var ip: [UInt8] = []
+        var ip: IPAddress?
         var incarnation: UInt32 = 0
         var metadata: [UInt8] = []
         var name = ""
         var port: UInt16 = 0
         var state: UInt64 = 0
-        var versions: [UInt8] = []
+        var versions: SWIM.ProtocolVersions?
         try reader.readFields { (key, reader) throws(WireError) in
             switch key {
-            case "Addr": ip = try reader.readBytes()
+            case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
             case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
             case "Meta": metadata = try reader.readBytes()
             case "Name": name = try reader.readString()
             case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
             case "State": state = try reader.readUnsigned()
-            case "Vsn": versions = try reader.readBytes()
+            case "Vsn": versions = try reader.readProtocolVersions()
             default: return false
             }
             return true
@@ -61,8 +61,8 @@ extension SWIM.NodeState {
         }
         self.init(
             name: name,
-            address: NodeAddress(ip: try MemberlistCodec.ipAddress(ip, field: "Addr"), port: port),
+            address: NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port),
             metadata: try MemberlistCodec.checkedMetadata(metadata), incarnation: incarnation, status: status,
-            protocolVersions: try MemberlistCodec.protocolVersions(versions))
+            protocolVersions: try MemberlistCodec.required(versions, field: "Vsn"))
     }
 }
