@@ -9,12 +9,15 @@ let package = Package(
         .library(name: "SWIM", targets: ["SWIM"]),
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
+        .library(name: "GossipNIO", targets: ["GossipNIO"]),
         .executable(name: "gossip", targets: ["gossip"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // Shared vocabulary: instants, addresses, seeded randomness. No dependencies, no I/O.
@@ -29,6 +32,16 @@ let package = Package(
             name: "MemberlistWire",
             dependencies: ["GossipCore", "SWIM", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The real node: SWIM over UDP and TCP on SwiftNIO, speaking memberlist's wire format with Serf's conventions.
+        .target(
+            name: "GossipNIO",
+            dependencies: [
+                "GossipCore", "SWIM", "MemberlistWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Virtual time, an in-memory network and a cluster runner for tests, the demo and the simulator.
         .target(
             name: "GossipTestKit",
@@ -40,8 +53,10 @@ let package = Package(
         .executableTarget(
             name: "gossip",
             dependencies: [
-                "GossipCore", "SWIM", "GossipTestKit",
+                "GossipCore", "SWIM", "GossipTestKit", "GossipNIO", "MemberlistWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "GossipCoreTests", dependencies: ["GossipCore"]),
@@ -50,6 +65,10 @@ let package = Package(
             name: "MemberlistWireTests",
             dependencies: ["MemberlistWire", "SWIM", "GossipCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "GossipNIOTests",
+            dependencies: ["GossipNIO", "MemberlistWire", "SWIM", "GossipCore"]
         ),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `gossip` command-line tool.
 @main
-struct GossipCommand: ParsableCommand {
+struct GossipCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gossip",
         abstract: "Gossip protocols in Swift: SWIM membership with memberlist's semantics, a simulator and tools.",
-        subcommands: [DemoCommand.self, BenchCommand.self],
+        subcommands: [DemoCommand.self, AgentCommand.self, BenchCommand.self],
         defaultSubcommand: DemoCommand.self)
 }

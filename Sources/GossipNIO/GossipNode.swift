@@ -1,0 +1,400 @@
+import GossipCore
+import Logging
+import MemberlistWire
+import NIOCore
+import NIOPosix
+import SWIM
+
+/// A real cluster member: ``SWIM/Instance`` driven over UDP and TCP on SwiftNIO with the real clock and system
+/// randomness, speaking memberlist 0.2.2's wire format with Serf's conventions (tags in the metadata, Serf's
+/// push-pull user state, a leave intent before a graceful leave), so that Serf agents take it for one of their own.
+///
+/// ```swift
+/// var configuration = NodeConfiguration(name: "web-1")
+/// configuration.tags = ["role": "web"]
+/// let node = GossipNode(configuration: configuration)
+/// try await node.start()
+/// _ = await node.join([NodeAddress("127.0.0.1:7946")!])
+/// for await event in node.events { print(event) }
+/// ```
+///
+/// The node never stops on bad input: a datagram or stream that does not decode is dropped and counted in
+/// ``statistics``.
+public actor GossipNode {
+    /// The configuration the node runs with.
+    public let configuration: NodeConfiguration
+    /// Membership changes as the protocol reports them, for one consumer.
+    public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
+    /// Shell counters: traffic and drops.
+    public private(set) var statistics = NodeStatistics()
+
+    let logger: Logger
+    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    let clock = ContinuousClock()
+    let origin: ContinuousClock.Instant
+    let eventContinuation: AsyncStream<SWIM.MembershipEvent>.Continuation
+    var instance: SWIM.Instance?
+    var rng = SystemRandomNumberGenerator()
+    var packetCodec: PacketCodec
+    var streamCodec: StreamCodec
+    var serf = SerfCompatibility()
+    var datagramChannel: (any Channel)?
+    var streamChannel: (any Channel)?
+    var datagramTask: Task<Void, Never>?
+    var isRunning = false
+    var leaveWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// A node that does nothing until ``start()``.
+    public init(configuration: NodeConfiguration, logger: Logger? = nil) {
+        self.configuration = configuration
+        var logger = logger ?? Logger(label: "gossip.node")
+        logger[metadataKey: "gossip.node"] = "\(configuration.name)"
+        self.logger = logger
+        origin = clock.now
+        (events, eventContinuation) = AsyncStream.makeStream(of: SWIM.MembershipEvent.self)
+        packetCodec = PacketCodec(keyring: configuration.keyring)
+        packetCodec.compression = configuration.compression
+        streamCodec = StreamCodec(keyring: configuration.keyring)
+        streamCodec.compression = configuration.compression
+    }
+
+    // MARK: - Looking at the node
+
+    /// The address the listeners are bound to (with the real port when the configuration asked for port 0).
+    public private(set) var boundAddress: NodeAddress?
+
+    /// Every member this node knows, itself included, sorted by name.
+    public var members: [SWIM.Member] { instance?.members ?? [] }
+
+    /// The protocol's own counters.
+    public var protocolStatistics: SWIM.Statistics { instance?.statistics ?? SWIM.Statistics() }
+
+    /// This node's own member record.
+    public var localMember: SWIM.Member? { instance?.localMember }
+
+    var now: Instant { Instant(nanoseconds: (clock.now - origin).nanoseconds) }
+
+    // MARK: - Lifecycle
+
+    /// Binds the UDP and TCP listeners on one port and starts probing, gossip and push-pull.
+    public func start() async throws {
+        guard !isRunning else { return }
+        let (datagrams, datagramContinuation) = AsyncStream.makeStream(of: DatagramHandler.Datagram.self)
+        let bind = configuration.bindAddress
+        let udp = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(continuation: datagramContinuation))
+                }
+            }
+            .bind(host: bind.ip.description, port: Int(bind.port)).get()
+        guard let port = udp.localAddress?.port else { throw WireError.invalidField(name: "bind", reason: "no port") }
+        let bound = NodeAddress(ip: bind.ip, port: UInt16(port))
+        let tcp: any Channel
+        do {
+            tcp = try await streamServer(on: bound)
+        } catch {
+            try? await udp.close()
+            throw error
+        }
+        datagramChannel = udp
+        streamChannel = tcp
+        boundAddress = bound
+
+        var instance = SWIM.Instance(
+            name: configuration.name, address: configuration.advertiseAddress ?? bound,
+            metadata: try SerfTags.encode(configuration.tags), settings: settings, at: now)
+        let effects = instance.start(at: now, using: &rng)
+        self.instance = instance
+        isRunning = true
+        datagramTask = Task { [weak self] in
+            for await datagram in datagrams {
+                await self?.handle(datagram)
+            }
+        }
+        logger.info("listening", metadata: ["gossip.address": "\(bound)"])
+        execute(effects)
+    }
+
+    /// The settings with the packet overhead of encryption accounted for.
+    var settings: SWIM.Settings {
+        var settings = configuration.settings
+        if configuration.keyring != nil { settings.packetOverhead = Keyring.overhead }
+        return settings
+    }
+
+    /// Joins the cluster through `seeds`: a push-pull with each. Returns how many answered.
+    @discardableResult
+    public func join(_ seeds: [NodeAddress]) async -> Int {
+        guard isRunning, var instance else { return 0 }
+        let effects = instance.join(seeds, at: now, using: &rng)
+        self.instance = instance
+        var joined = 0
+        for effect in effects {
+            guard case .pushPull(let state, let address) = effect else {
+                execute([effect])
+                continue
+            }
+            if await exchangePushPull(state, with: address) { joined += 1 }
+        }
+        logger.info("join", metadata: ["gossip.seeds": "\(seeds)", "gossip.answered": "\(joined)"])
+        return joined
+    }
+
+    /// Leaves gracefully: a Serf leave intent to every live member, then memberlist's leave (a `dead` about
+    /// itself), waiting up to ``NodeConfiguration/leaveTimeout`` for it to go out and lingering
+    /// ``NodeConfiguration/leavePropagationDelay``; then the node stops.
+    public func leave() async {
+        guard isRunning, let instance else { return }
+        let intent = serf.leaveIntent(localName: configuration.name)
+        for member in instance.members where member.name != configuration.name && member.status == .alive {
+            send([.user(intent)], to: member.address, destination: member.name)
+        }
+        try? await Task.sleep(for: configuration.settings.gossipInterval, clock: clock)
+        guard var current = self.instance else { return }
+        let effects = current.leave(at: now, using: &rng)
+        self.instance = current
+        let timeout = configuration.leaveTimeout
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [weak self] in
+                await withCheckedContinuation { continuation in
+                    Task { await self?.waitForLeave(continuation) }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            execute(effects)
+            await group.next()
+            group.cancelAll()
+        }
+        resumeLeaveWaiters()
+        try? await Task.sleep(for: configuration.leavePropagationDelay, clock: clock)
+        await shutdown()
+    }
+
+    /// Stops at once, without telling anyone (peers will find the node failed).
+    public func shutdown() async {
+        guard isRunning else { return }
+        isRunning = false
+        resumeLeaveWaiters()
+        datagramTask?.cancel()
+        try? await datagramChannel?.close()
+        try? await streamChannel?.close()
+        eventContinuation.finish()
+        logger.info("stopped")
+    }
+
+    func waitForLeave(_ continuation: CheckedContinuation<Void, Never>) {
+        if instance?.hasLeft == true, leaveCompleted || !isRunning {
+            continuation.resume()
+        } else {
+            leaveWaiters.append(continuation)
+        }
+    }
+
+    var leaveCompleted = false
+
+    func resumeLeaveWaiters() {
+        let waiters = leaveWaiters
+        leaveWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: - Inputs
+
+    func handle(_ datagram: DatagramHandler.Datagram) {
+        guard isRunning, var instance else { return }
+        statistics.packetsIn += 1
+        statistics.bytesIn += datagram.bytes.count
+        let packet: PacketCodec.DecodedPacket
+        do {
+            packet = try packetCodec.decode(datagram.bytes)
+        } catch {
+            countDrop(error)
+            statistics.packetsDropped += 1
+            logger.debug(
+                "dropped a datagram", metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
+            return
+        }
+        for error in packet.partErrors {
+            countDrop(error)
+            statistics.partsDropped += 1
+        }
+        var effects: [SWIM.Effect] = []
+        for message in packet.messages {
+            if case .user(let payload) = message { serf.observe(payload) }
+            effects += instance.receive(message, from: datagram.sender, at: now, using: &rng)
+        }
+        self.instance = instance
+        execute(effects)
+    }
+
+    func fire(_ timer: SWIM.Timer) {
+        guard isRunning, var instance else { return }
+        let effects = instance.fire(timer, at: now, using: &rng)
+        self.instance = instance
+        execute(effects)
+    }
+
+    /// The answer to a stream a peer opened: our state for a push-pull (merging theirs), an ack for a ping.
+    func answerStream(_ message: StreamMessage, from remote: NodeAddress) -> [UInt8]? {
+        guard isRunning, var instance else { return nil }
+        switch message {
+        case .pushPull(let state):
+            serf.observe(state.userState)
+            var (reply, effects) = instance.answerPushPull(state, from: remote, at: now, using: &rng)
+            self.instance = instance
+            reply.userState = serf.pushPullUserState(localName: configuration.name)
+            execute(effects)
+            return streamCodec.encode(.pushPull(reply), using: &rng)
+        case .ping(let ping):
+            guard ping.target.isEmpty || ping.target == configuration.name else { return nil }
+            return streamCodec.encode(.ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber)), using: &rng)
+        case .user(let payload):
+            serf.observe(payload)
+            return nil
+        case .ack, .error:
+            return nil
+        }
+    }
+
+    func streamRefused(_ error: WireError) {
+        statistics.streamsRefused += 1
+        countDrop(error)
+    }
+
+    func countDrop(_ error: WireError) {
+        let reason = "\(error)".split(separator: ":").first.map(String.init) ?? "\(error)"
+        statistics.dropsByReason[reason, default: 0] += 1
+    }
+
+    // MARK: - Effects
+
+    func execute(_ effects: [SWIM.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let messages, let address, let destination):
+                send(messages, to: address, destination: destination)
+            case .pushPull(let state, let address):
+                Task { await self.exchangePushPull(state, with: address) }
+            case .streamPing(let ping, let address, let deadline):
+                Task { await self.streamPing(ping, to: address, deadline: deadline) }
+            case .arm(let timer, let instant):
+                let wake = origin.advanced(by: .nanoseconds(instant.nanoseconds))
+                Task { [weak self] in
+                    try? await Task.sleep(until: wake, clock: ContinuousClock())
+                    await self?.fire(timer)
+                }
+            case .event(let event):
+                if case .leaveCompleted = event {
+                    leaveCompleted = true
+                    resumeLeaveWaiters()
+                }
+                logger.info("\(event)")
+                eventContinuation.yield(event)
+            }
+        }
+    }
+
+    func send(_ messages: [SWIM.Message], to address: NodeAddress, destination: String?) {
+        guard let channel = datagramChannel, let remote = try? address.socketAddress() else { return }
+        // memberlist adds a CRC for named destinations that understand protocol 5.
+        let addChecksum =
+            destination.flatMap { instance?.member(named: $0) }.map {
+                $0.protocolVersions.protocolMax >= 5
+            } ?? false
+        for packet in packetCodec.encode(messages, addChecksum: addChecksum, using: &rng) {
+            statistics.packetsOut += 1
+            statistics.bytesOut += packet.count
+            channel.writeAndFlush(
+                AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: packet)), promise: nil)
+        }
+    }
+
+    /// A push-pull this node started; reports the outcome to the protocol. Returns whether the peer answered.
+    @discardableResult
+    func exchangePushPull(_ state: SWIM.PushPull, with address: NodeAddress) async -> Bool {
+        var state = state
+        state.userState = serf.pushPullUserState(localName: configuration.name)
+        let request = streamCodec.encode(.pushPull(state), using: &rng)
+        let answer = await exchange(request, with: address, timeout: configuration.settings.streamTimeout)
+        guard isRunning, var instance else { return false }
+        var remote: SWIM.PushPull?
+        if case .pushPull(let reply)? = answer {
+            remote = reply
+            serf.observe(reply.userState)
+        } else {
+            statistics.streamsFailed += 1
+            logger.debug("push-pull failed", metadata: ["gossip.peer": "\(address)"])
+        }
+        let effects = instance.pushPullCompleted(remote, from: address, at: now, using: &rng)
+        self.instance = instance
+        execute(effects)
+        return remote != nil
+    }
+
+    func streamPing(_ ping: SWIM.Ping, to address: NodeAddress, deadline: Instant) async {
+        let request = streamCodec.encode(.ping(ping), using: &rng)
+        let timeout = max(.milliseconds(1), deadline - now)
+        let answer = await exchange(request, with: address, timeout: timeout)
+        var acknowledged = false
+        if case .ack(let ack)? = answer, ack.sequenceNumber == ping.sequenceNumber { acknowledged = true }
+        guard isRunning, var instance else { return }
+        let effects = instance.streamPingCompleted(
+            sequenceNumber: ping.sequenceNumber, acknowledged: acknowledged, at: now, using: &rng)
+        self.instance = instance
+        execute(effects)
+    }
+
+    // MARK: - Sockets
+
+    nonisolated func streamServer(on address: NodeAddress) async throws -> any Channel {
+        let codec = StreamCodec(keyring: configuration.keyring)
+        let node = self
+        let timeout = TimeAmount.nanoseconds(configuration.settings.streamTimeout.nanoseconds)
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        StreamServerHandler(
+                            codec: codec, timeout: timeout,
+                            answer: { message, remote in await node.answerStream(message, from: remote) },
+                            onError: { error in Task { await node.streamRefused(error) } }))
+                }
+            }
+            .bind(host: address.ip.description, port: Int(address.port)).get()
+    }
+
+    /// Opens a connection to `address`, writes `request` and reads one answer, within `timeout`.
+    nonisolated func exchange(
+        _ request: [UInt8], with address: NodeAddress, timeout: Duration
+    ) async -> StreamMessage? {
+        guard let remote = try? address.socketAddress() else { return nil }
+        let loop = group.next()
+        let promise = loop.makePromise(of: StreamMessage.self)
+        let codec = StreamCodec(keyring: configuration.keyring)
+        let amount = TimeAmount.nanoseconds(max(1_000_000, timeout.nanoseconds))
+        let deadline = loop.scheduleTask(in: amount) {
+            promise.fail(WireError.truncated(context: "an answer before the stream timeout", needed: 1))
+        }
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(amount)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            StreamClientHandler(request: request, codec: codec, promise: promise))
+                    }
+                }
+                .connect(to: remote).get()
+            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        } catch {
+            promise.fail(error)
+        }
+        defer { deadline.cancel() }
+        return try? await promise.futureResult.get()
+    }
+}

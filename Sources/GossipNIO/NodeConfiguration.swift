@@ -1,0 +1,35 @@
+import GossipCore
+import MemberlistWire
+import SWIM
+
+/// What a ``GossipNode`` needs to run: its name, where it listens, how it is reached, and the protocol settings.
+public struct NodeConfiguration: Sendable {
+    /// The unique node name. Default: none; it must be set.
+    public var name: String
+    /// Where the UDP and TCP listeners bind (one port for both). Port 0 picks a free port. Default:
+    /// `127.0.0.1:7946`.
+    public var bindAddress: NodeAddress = NodeAddress(ip: .loopbackV4, port: 7946)
+    /// The address peers are told to use, when it differs from the bind address (NAT, containers). Default:
+    /// `nil`, the bound address.
+    public var advertiseAddress: NodeAddress?
+    /// Timing and limits; the memberlist LAN profile by default.
+    public var settings: SWIM.Settings = .lan
+    /// Serf tags, sent as the node's metadata (`ff` + MessagePack map) so that Serf agents show them.
+    public var tags: [String: String] = [:]
+    /// Encrypts all traffic when set; every member of the cluster needs one of its keys. Default: `nil`.
+    public var keyring: Keyring?
+    /// LZW-compresses outgoing packets when that makes them smaller and always on streams, as memberlist does by
+    /// default. Default: `true`.
+    public var compression = true
+    /// How long a graceful leave waits for its announcement to go out before the node stops anyway (Serf's
+    /// BroadcastTimeout). Default: 5 s.
+    public var leaveTimeout: Duration = .seconds(5)
+    /// How long a node lingers after its leave was announced, so peers hear it (Serf's LeavePropagateDelay).
+    /// Default: 1 s.
+    public var leavePropagationDelay: Duration = .seconds(1)
+
+    /// A configuration for the node called `name`, with every other field at its default.
+    public init(name: String) {
+        self.name = name
+    }
+}

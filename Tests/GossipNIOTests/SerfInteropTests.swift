@@ -1,0 +1,144 @@
+import Foundation
+import GossipCore
+import GossipNIO
+import MemberlistWire
+import SWIM
+import Testing
+
+/// Our node in a cluster with real Debian `serf agent` processes on 127.0.0.1 (`.ci/run` installs `serf`).
+@Suite("Interoperability with real Serf agents", .serialized, .enabled(if: SerfAgent.isInstalled))
+struct SerfInteropTests {
+    static func node(_ name: String, tags: [String: String] = [:], keyring: Keyring? = nil) -> GossipNode {
+        var configuration = NodeConfiguration(name: name)
+        configuration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
+        configuration.tags = tags
+        configuration.keyring = keyring
+        configuration.leavePropagationDelay = .milliseconds(500)
+        return GossipNode(configuration: configuration)
+    }
+
+    static func status(of name: String, in node: GossipNode) async -> SWIM.Status? {
+        await node.members.first { $0.name == name }?.status
+    }
+
+    @Test("joins both ways, tags both ways, failure detection both ways, graceful leaves both ways")
+    func mixedCluster() async throws {
+        let serfA = try SerfAgent(name: "serf-a", tags: ["role": "db"])
+        let ours = Self.node("swift-1", tags: ["role": "web", "dc": "test"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let address = try #require(await ours.boundAddress)
+
+        // We join serf.
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-1") == "alive" }, "serf-a does not list us alive")
+        let listed = try serfA.members().first { $0.name == "swift-1" }
+        #expect(listed?.tags == ["role": "web", "dc": "test"], "serf shows our tags")
+
+        // Serf joins us.
+        let serfB = try SerfAgent(name: "serf-b", tags: ["role": "cache"], join: address)
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-b", in: ours) == .alive })
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "serf-b") == "alive" }, "serf-b reached serf-a through us")
+        let members = await ours.members
+        let tags = Dictionary(
+            uniqueKeysWithValues: members.map { ($0.name, (try? SerfTags.decode($0.metadata)) ?? [:]) })
+        #expect(tags["serf-a"] == ["role": "db"])
+        #expect(tags["serf-b"] == ["role": "cache"])
+
+        // kill -9 of a serf agent: we mark it dead. With 3 members, k = 0: a 4 s suspicion after a probe round
+        // of at most 3 s, plus the probe itself; 20 s is a generous bound.
+        serfB.kill9()
+        #expect(await waitUntil(timeout: 20) { await Self.status(of: "serf-b", in: ours) == .dead })
+
+        // A serf agent's graceful leave is a leave for us.
+        let serfC = try SerfAgent(name: "serf-c", join: serfA.address)
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-c", in: ours) == .alive })
+        try serfC.rpc(["leave"])
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-c", in: ours) == .left })
+
+        // Our graceful leave is shown as left by serf, never failed.
+        await ours.leave()
+        #expect(
+            waitUntil(timeout: 10) { serfA.status(of: "swift-1") == "left" },
+            "serf-a: \(serfA.status(of: "swift-1") ?? "none")")
+        let drops = await ours.statistics.packetsDropped
+        #expect(drops == 0)
+    }
+
+    @Test("kill -9 of our node: the serf agents mark it failed")
+    func ourCrashIsDetected() async throws {
+        let serfA = try SerfAgent(name: "serf-d")
+        let ours = Self.node("swift-2")
+        try await ours.start()
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-2") == "alive" })
+        await ours.shutdown()  // stops answering without a word, like kill -9
+        #expect(waitUntil(timeout: 30) { serfA.status(of: "swift-2") == "failed" })
+    }
+
+    @Test("with one key everywhere the encrypted cluster forms; a node with a wrong key is not admitted")
+    func encryption() async throws {
+        let key = Array(repeating: UInt8(0x5A), count: 32)
+        let serfA = try SerfAgent(name: "serf-e", encryptKey: Data(key).base64EncodedString())
+        let ours = Self.node("swift-3", keyring: try Keyring(primaryKey: key))
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-3") == "alive" })
+
+        let stranger = Self.node("swift-wrong-key", keyring: try Keyring(primaryKey: Array(repeating: 1, count: 32)))
+        try await stranger.start()
+        defer { Task { await stranger.shutdown() } }
+        #expect(await stranger.join([serfA.address]) == 0)
+        try await Task.sleep(for: .seconds(2))
+        #expect(serfA.status(of: "swift-wrong-key") == nil)
+        #expect(await ours.members.allSatisfy { $0.name != "swift-wrong-key" })
+    }
+
+    @Test("in a two-member cluster our graceful leave is shown as left")
+    func leaveInPair() async throws {
+        let serfA = try SerfAgent(name: "serf-f")
+        let ours = Self.node("swift-4")
+        try await ours.start()
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-4") == "alive" })
+        await ours.leave()
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-4") == "left" })
+    }
+
+    @Test("hostile datagrams and streams: the node keeps probing and answering, and counts each drop")
+    func hostileInput() async throws {
+        let serfA = try SerfAgent(name: "serf-g")
+        let ours = Self.node("swift-5")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let address = try #require(await ours.boundAddress)
+        #expect(await ours.join([serfA.address]) == 1)
+        var rng = SystemRandomNumberGenerator()
+        var garbage: [[UInt8]] = (0..<300).map { _ in
+            (0..<Int.random(in: 1...1500, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        }
+        garbage.append(Array(repeating: 0xFF, count: 65_507))
+        garbage.append([7, 200] + Array(repeating: 0, count: 50))  // a compound claiming 200 parts
+        garbage.append([12, 0, 0, 0, 0, 0])  // a CRC that does not match
+        garbage.append(MemberlistCodec.encode(.nack(SWIM.Nack(sequenceNumber: 1))) + [0xC1, 0xC1])
+        try sendDatagrams(garbage, to: address)
+        // A stalled stream and a truncated one: both are closed by the node, which goes on.
+        let stalled = try openStream(to: address, sending: [6, 0x83])
+        let truncated = try openStream(to: address, sending: Array(repeating: 0xAB, count: 10))
+        defer {
+            close(stalled)
+            close(truncated)
+        }
+        #expect(await waitUntil(timeout: 5) { await ours.statistics.packetsDropped >= 250 })
+        // Still a healthy member: serf-g keeps seeing us alive, and our probes keep going.
+        let probes = await ours.protocolStatistics.probes
+        try await Task.sleep(for: .seconds(3))
+        #expect(await ours.protocolStatistics.probes > probes)
+        #expect(serfA.status(of: "swift-5") == "alive")
+        #expect(await Self.status(of: "serf-g", in: ours) == .alive)
+        let statistics = await ours.statistics
+        #expect(!statistics.dropsByReason.isEmpty)
+        #expect(statistics.streamsRefused >= 1)
+    }
+}
