@@ -9,20 +9,58 @@ public enum LZW {
 
     /// `input` compressed; Go's `lzw.NewReader(…, lzw.LSB, 8)` inflates it back.
     public static func compress(_ input: [UInt8]) -> [UInt8] {
+        var writer = CodeWriter(capacity: input.count / 2 + 8)
+        writer.write(clearCode)
+        guard var code = input.first.map(UInt32.init) else {
+            writer.write(endCode)
+            return writer.finish()
+        }
+        // Open-addressed table of (prefix code << 8 | literal) -> code, as Go's writer keeps it.
+        let tableMask = UInt32(CodeWriter.tableSize - 1)
+        var index = 1
+        outer: while index < input.count {
+            let literal = UInt32(input[index])
+            index += 1
+            let key = code << 8 | literal
+            var hash = (key >> 12 ^ key) & tableMask
+            var slot = hash
+            while writer.table[Int(slot)] != CodeWriter.emptySlot {
+                if key == writer.table[Int(slot)] >> 12 {
+                    code = writer.table[Int(slot)] & maximumCode
+                    continue outer
+                }
+                slot = (slot + 1) & tableMask
+            }
+            writer.write(code)
+            code = literal
+            guard writer.incrementHighest() else { continue }
+            while writer.table[Int(hash)] != CodeWriter.emptySlot { hash = (hash + 1) & tableMask }
+            writer.table[Int(hash)] = key << 12 | writer.highest
+        }
+        writer.write(code)
+        _ = writer.incrementHighest()
+        writer.write(endCode)
+        return writer.finish()
+    }
+
+    /// The encoder's state: the bit packer and the code table.
+    struct CodeWriter {
+        static let tableSize = 4 * 1 << 12
+        static let emptySlot = UInt32.max
+
         var output: [UInt8] = []
-        output.reserveCapacity(input.count / 2 + 8)
+        var table = [UInt32](repeating: emptySlot, count: tableSize)
         var bits: UInt32 = 0
         var bitCount: UInt32 = 0
         var width: UInt32 = 9
-        var highest = endCode
+        var highest = LZW.endCode
         var overflow: UInt32 = 1 << 9
-        // Open-addressed table of (prefix code << 8 | literal) -> code, as Go's writer keeps it.
-        let tableSize = 4 * 1 << maximumWidth
-        let tableMask = UInt32(tableSize - 1)
-        let emptySlot = UInt32.max
-        var table = [UInt32](repeating: emptySlot, count: tableSize)
 
-        func write(_ code: UInt32) {
+        init(capacity: Int) {
+            output.reserveCapacity(capacity)
+        }
+
+        mutating func write(_ code: UInt32) {
             bits |= code << bitCount
             bitCount += width
             while bitCount >= 8 {
@@ -31,60 +69,37 @@ public enum LZW {
                 bitCount -= 8
             }
         }
+
         /// Go's `incHi`: returns `false` when the table was full and has been cleared.
-        func incrementHighest() -> Bool {
+        mutating func incrementHighest() -> Bool {
             highest += 1
             if highest == overflow {
                 width += 1
                 overflow <<= 1
             }
-            if highest == maximumCode {
-                write(clearCode)
-                width = 9
-                highest = endCode
-                overflow = 1 << 9
-                for index in table.indices { table[index] = emptySlot }
-                return false
-            }
-            return true
+            guard highest == LZW.maximumCode else { return true }
+            write(LZW.clearCode)
+            width = 9
+            highest = LZW.endCode
+            overflow = 1 << 9
+            for index in table.indices { table[index] = Self.emptySlot }
+            return false
         }
 
-        write(clearCode)
-        guard var code = input.first.map(UInt32.init) else {
-            write(endCode)
+        mutating func finish() -> [UInt8] {
             if bitCount > 0 { output.append(UInt8(truncatingIfNeeded: bits)) }
             return output
         }
-        var index = 1
-        outer: while index < input.count {
-            let literal = UInt32(input[index])
-            index += 1
-            let key = code << 8 | literal
-            var hash = (key >> 12 ^ key) & tableMask
-            var slot = hash
-            while table[Int(slot)] != emptySlot {
-                if key == table[Int(slot)] >> 12 {
-                    code = table[Int(slot)] & maximumCode
-                    continue outer
-                }
-                slot = (slot + 1) & tableMask
-            }
-            write(code)
-            code = literal
-            guard incrementHighest() else { continue }
-            while table[Int(hash)] != emptySlot { hash = (hash + 1) & tableMask }
-            table[Int(hash)] = key << 12 | highest
-        }
-        write(code)
-        _ = incrementHighest()
-        write(endCode)
-        if bitCount > 0 { output.append(UInt8(truncatingIfNeeded: bits)) }
-        return output
     }
 
     /// `input` inflated, as Go's reader does, refusing more than `limit` bytes of output, codes beyond the
     /// table and input that ends without the end code.
-    public static func decompress(_ input: some Collection<UInt8>, limit: Int) throws(WireError) -> [UInt8] {
+    public static func decompress(_ input: [UInt8], limit: Int) throws(WireError) -> [UInt8] {
+        try decompress(input[...], limit: limit)
+    }
+
+    /// `input` inflated; see ``decompress(_:limit:)-([UInt8],_)``.
+    public static func decompress(_ input: ArraySlice<UInt8>, limit: Int) throws(WireError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(min(limit, input.count * 3))
         var prefix = [UInt16](repeating: 0, count: 1 << 12)
@@ -96,12 +111,13 @@ public enum LZW {
         var highest = endCode
         var overflow: UInt32 = 1 << 9
         var last: UInt32? = nil
-        var iterator = input.makeIterator()
+        var next = input.startIndex
 
         while true {
             while bitCount < width {
-                guard let byte = iterator.next() else { throw .corruptCompressedData("no end-of-data code") }
-                bits |= UInt32(byte) << bitCount
+                guard next < input.endIndex else { throw .corruptCompressedData("no end-of-data code") }
+                bits |= UInt32(input[next]) << bitCount
+                next += 1
                 bitCount += 8
             }
             let code = bits & (1 << width - 1)
@@ -149,7 +165,7 @@ public enum LZW {
                 throw .corruptCompressedData("code \(code) beyond the table (\(highest))")
             }
             guard output.count + (scratch.count - position) <= limit else { throw .decompressedTooLarge(limit: limit) }
-            output.append(contentsOf: scratch[position...])
+            for index in position..<scratch.count { output.append(scratch[index]) }
             last = code
             highest += 1
             if highest >= overflow {

@@ -153,6 +153,7 @@ public struct PacketCodec: Sendable {
         case .compound:
             let (parts, truncated) = try Compound.parts(of: bytes, range: range)
             packet.truncatedParts += truncated
+            packet.messages.reserveCapacity(packet.messages.count + parts.count)
             for part in parts {
                 do {
                     try decodeLayer(bytes, range: part, depth: depth + 1, into: &packet)
