@@ -115,29 +115,11 @@ extension SWIM.Alive {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
-        var ip: IPAddress?
-        var incarnation: UInt32 = 0
-        var metadata: [UInt8] = []
-        var node = ""
-        var port: UInt16 = 0
-        var versions: SWIM.ProtocolVersions?
-        try reader.readFields { (key, reader) throws(WireError) in
-            switch key {
-            case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
-            case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
-            case "Meta": metadata = try reader.readBytes()
-            case "Node": node = try reader.readString()
-            case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
-            case "Vsn": versions = try reader.readProtocolVersions()
-            default: return false
-            }
-            return true
-        }
+        var fields = MemberRecordFields(nameKey: "Node")
+        try reader.readFields { (key, reader) throws(WireError) in try fields.read(key, &reader) }
         self.init(
-            incarnation: incarnation, node: node,
-            address: NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port),
-            metadata: try MemberlistCodec.checkedMetadata(metadata),
-            protocolVersions: try MemberlistCodec.required(versions, field: "Vsn"))
+            incarnation: fields.incarnation, node: fields.name, address: try fields.address(),
+            metadata: try fields.checkedMetadata(), protocolVersions: try fields.versions())
     }
 }
 
@@ -166,5 +148,54 @@ extension MessagePackReader {
         return SWIM.ProtocolVersions(
             protocolMin: bytes[b], protocolMax: bytes[b + 1], protocolCurrent: bytes[b + 2], delegateMin: bytes[b + 3],
             delegateMax: bytes[b + 4], delegateCurrent: bytes[b + 5])
+    }
+}
+
+/// The fields `alive` and the push-pull node state share (`Addr`, `Incarnation`, `Meta`, the name under
+/// `nameKey`, `Port`, `Vsn`, and the node state's `State`) while they are being read.
+struct MemberRecordFields {
+    let nameKey: StaticString
+    var ip: IPAddress?
+    var incarnation: UInt32 = 0
+    var metadata: [UInt8] = []
+    var name = ""
+    var port: UInt16 = 0
+    var state: UInt64 = 0
+    var protocolVersions: SWIM.ProtocolVersions?
+
+    init(nameKey: StaticString) {
+        self.nameKey = nameKey
+    }
+
+    /// Reads `key` if it is one of these fields.
+    mutating func read(_ key: FieldKey, _ reader: inout MessagePackReader) throws(WireError) -> Bool {
+        switch key {
+        case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
+        case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
+        case "Meta": metadata = try reader.readBytes()
+        case nameKey: name = try reader.readString()
+        case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
+        case "State": state = try reader.readUnsigned()
+        case "Vsn": protocolVersions = try reader.readProtocolVersions()
+        default: return false
+        }
+        return true
+    }
+
+    func address() throws(WireError) -> NodeAddress {
+        NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port)
+    }
+
+    func checkedMetadata() throws(WireError) -> [UInt8] { try MemberlistCodec.checkedMetadata(metadata) }
+
+    func versions() throws(WireError) -> SWIM.ProtocolVersions {
+        try MemberlistCodec.required(protocolVersions, field: "Vsn")
+    }
+
+    func status() throws(WireError) -> SWIM.Status {
+        guard let status = UInt8(exactly: state).flatMap(SWIM.Status.init(rawValue:)) else {
+            throw .invalidField(name: "State", reason: "\(state) is not 0 (alive) to 3 (left)")
+        }
+        return status
     }
 }

@@ -36,33 +36,10 @@ extension SWIM.NodeState {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
-        var ip: IPAddress?
-        var incarnation: UInt32 = 0
-        var metadata: [UInt8] = []
-        var name = ""
-        var port: UInt16 = 0
-        var state: UInt64 = 0
-        var versions: SWIM.ProtocolVersions?
-        try reader.readFields { (key, reader) throws(WireError) in
-            switch key {
-            case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
-            case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
-            case "Meta": metadata = try reader.readBytes()
-            case "Name": name = try reader.readString()
-            case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
-            case "State": state = try reader.readUnsigned()
-            case "Vsn": versions = try reader.readProtocolVersions()
-            default: return false
-            }
-            return true
-        }
-        guard let status = UInt8(exactly: state).flatMap(SWIM.Status.init(rawValue:)) else {
-            throw .invalidField(name: "State", reason: "\(state) is not 0 (alive) to 3 (left)")
-        }
+        var fields = MemberRecordFields(nameKey: "Name")
+        try reader.readFields { (key, reader) throws(WireError) in try fields.read(key, &reader) }
         self.init(
-            name: name,
-            address: NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port),
-            metadata: try MemberlistCodec.checkedMetadata(metadata), incarnation: incarnation, status: status,
-            protocolVersions: try MemberlistCodec.required(versions, field: "Vsn"))
+            name: fields.name, address: try fields.address(), metadata: try fields.checkedMetadata(),
+            incarnation: fields.incarnation, status: try fields.status(), protocolVersions: try fields.versions())
     }
 }
