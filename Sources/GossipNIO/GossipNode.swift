@@ -40,6 +40,7 @@ public actor GossipNode {
     var serf = SerfCompatibility()
     var datagramChannel: (any Channel)?
     var streamChannel: (any Channel)?
+    var rpcChannel: (any Channel)?
     var datagramTask: Task<Void, Never>?
     var isRunning = false
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
@@ -181,6 +182,7 @@ public actor GossipNode {
         datagramTask?.cancel()
         try? await datagramChannel?.close()
         try? await streamChannel?.close()
+        try? await rpcChannel?.close()
         eventContinuation.finish()
         logger.info("stopped")
     }

@@ -42,6 +42,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Timing profile: lan, wan or local.")
     var profile: String = "lan"
 
+    @Option(help: "Address of the control endpoint (Serf's RPC protocol) for gossip members, join, leave.")
+    var rpcAddr: String = "127.0.0.1:7373"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -60,6 +63,7 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--tag '\(tag)' is not key=value")
         }
         _ = try AddressArgument.parse(bind, option: "--bind")
+        _ = try AddressArgument.parse(rpcAddr, option: "--rpc-addr")
         if let advertise { _ = try AddressArgument.parse(advertise, option: "--advertise") }
     }
 
@@ -82,6 +86,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try loadKeyring()
         let node = GossipNode(configuration: configuration, logger: Logger(label: "gossip.agent"))
         try await node.start()
+        try await node.startRPC(on: AddressArgument.parse(rpcAddr, option: "--rpc-addr"))
         if !seeds.isEmpty {
             let addresses = try seeds.map { try AddressArgument.resolve($0) }
             let joined = await node.join(addresses)
@@ -90,9 +95,19 @@ struct AgentCommand: AsyncParsableCommand {
                 throw ValidationError("could not join any of \(seeds.joined(separator: ", "))")
             }
         }
-        let signal = await Self.nextTerminationSignal()
-        print("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): leaving the cluster")
-        await node.leave()
+        // Runs until a signal asks for a graceful leave, or the node stops (a `gossip leave`).
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                guard let signal = await Self.nextTerminationSignal() else { return }
+                print("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): leaving the cluster")
+                await node.leave()
+            }
+            group.addTask {
+                for await _ in node.events {}
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     func loadKeyring() throws -> Keyring? {
@@ -118,8 +133,8 @@ struct AgentCommand: AsyncParsableCommand {
         do { return try Keyring(keys: keys) } catch { throw ValidationError("--keyring-file \(keyringFile): \(error)") }
     }
 
-    /// Waits for SIGINT or SIGTERM.
-    static func nextTerminationSignal() async -> Int32 {
+    /// Waits for SIGINT or SIGTERM; `nil` when the wait is cancelled.
+    static func nextTerminationSignal() async -> Int32? {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let queue = DispatchQueue(label: "gossip.signals")
         var sources: [any DispatchSourceSignal] = []
@@ -131,7 +146,7 @@ struct AgentCommand: AsyncParsableCommand {
             sources.append(source)
         }
         var iterator = stream.makeAsyncIterator()
-        let received = await iterator.next() ?? SIGTERM
+        let received = await iterator.next()
         for source in sources { source.cancel() }
         return received
     }

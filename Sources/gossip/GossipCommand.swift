@@ -6,6 +6,9 @@ struct GossipCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gossip",
         abstract: "Gossip protocols in Swift: SWIM membership with memberlist's semantics, a simulator and tools.",
-        subcommands: [DemoCommand.self, AgentCommand.self, BenchCommand.self],
+        subcommands: [
+            DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
+            KeygenCommand.self, BenchCommand.self,
+        ],
         defaultSubcommand: DemoCommand.self)
 }

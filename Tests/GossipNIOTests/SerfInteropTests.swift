@@ -141,4 +141,22 @@ struct SerfInteropTests {
         #expect(!statistics.dropsByReason.isEmpty)
         #expect(statistics.streamsRefused >= 1)
     }
+
+    @Test("serf members, members-filtered and info work against our control endpoint")
+    func serfCommandsAgainstOurRPC() async throws {
+        let serfA = try SerfAgent(name: "serf-h", tags: ["role": "db"])
+        let ours = Self.node("swift-6", tags: ["role": "web"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-6") == "alive" })
+        let viaUs = try serfA.run(["members", "-rpc-addr=\(rpc)"])
+        #expect(viaUs.contains("swift-6") && viaUs.contains("serf-h") && viaUs.contains("role=web"), "\(viaUs)")
+        let filtered = try serfA.run(["members", "-rpc-addr=\(rpc)", "-tag", "role=db"])
+        #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
+        let info = try serfA.run(["info", "-rpc-addr=\(rpc)"])
+        #expect(info.contains("name = swift-6"), "\(info)")
+        #expect(throws: SerfError.self) { try serfA.run(["event", "-rpc-addr=\(rpc)", "deploy"]) }
+    }
 }

@@ -40,12 +40,18 @@ final class SerfAgent {
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// Runs `serf ARGS -rpc-addr=…` and returns its standard output; throws on a non-zero exit.
+    /// Runs `serf ARGS -rpc-addr=…` against this agent and returns its standard output; throws on a non-zero
+    /// exit.
     @discardableResult
     func rpc(_ arguments: [String]) throws -> String {
+        try run([arguments[0], "-rpc-addr=\(rpcAddress)"] + arguments.dropFirst())
+    }
+
+    /// Runs `serf ARGS` and returns its standard output; throws on a non-zero exit.
+    func run(_ arguments: [String]) throws -> String {
         let command = Process()
         command.executableURL = URL(fileURLWithPath: Self.executable)
-        command.arguments = [arguments[0], "-rpc-addr=\(rpcAddress)"] + arguments.dropFirst()
+        command.arguments = arguments
         let output = Pipe()
         command.standardOutput = output
         command.standardError = output

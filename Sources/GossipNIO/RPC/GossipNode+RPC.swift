@@ -1,0 +1,169 @@
+import Foundation
+import GossipCore
+import MemberlistWire
+import NIOCore
+import NIOPosix
+import SWIM
+
+extension GossipNode {
+    /// Starts the control endpoint: Serf's RPC protocol on TCP `address`, so that `serf members -rpc-addr=…`
+    /// and `gossip members` work against this node. Returns the bound address.
+    @discardableResult
+    public func startRPC(on address: NodeAddress) async throws -> NodeAddress {
+        let node = self
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(node: node))
+                }
+            }
+            .bind(host: address.ip.description, port: Int(address.port)).get()
+        rpcChannel = channel
+        let bound = NodeAddress(ip: address.ip, port: UInt16(channel.localAddress?.port ?? Int(address.port)))
+        logger.info("control endpoint listening", metadata: ["gossip.rpc": "\(bound)"])
+        return bound
+    }
+
+    /// Answers one RPC command.
+    func answerRPC(command: String, sequence: UInt64, body: MessagePackValue?) async -> RPCReply {
+        var reply = RPCReply(sequence: sequence)
+        switch command {
+        case "handshake":
+            let version = body?["Version"]?.integerValue ?? 0
+            if version != 1 { reply.error = "Unsupported version" }
+        case "members":
+            reply.body = .map([(.string("Members"), .array(members.map(Self.rpcMember)))])
+        case "members-filtered":
+            do {
+                let filter = try RPCMemberFilter(body)
+                reply.body = .map([(.string("Members"), .array(members.filter(filter.matches).map(Self.rpcMember)))])
+            } catch {
+                reply.error = "\(error)"
+                reply.body = .map([(.string("Members"), .array([]))])
+            }
+        case "join":
+            let existing = body?["Existing"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let addresses = existing.compactMap(Self.resolveSeed)
+            let joined = addresses.isEmpty ? 0 : await join(addresses)
+            if joined == 0 { reply.error = "could not join any of \(existing.joined(separator: ", "))" }
+            reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
+        case "leave":
+            Task { await self.leave() }
+        case "stats":
+            reply.body = statsValue()
+        default:
+            reply.error = "Unsupported command"
+            reply.close = true
+        }
+        return reply
+    }
+
+    /// A member as Serf's RPC shows it: `alive`, `left` or `failed` (a suspect member is still `alive`).
+    static func rpcMember(_ member: SWIM.Member) -> MessagePackValue {
+        let tags = (try? SerfTags.decode(member.metadata)) ?? [:]
+        let versions = member.protocolVersions
+        return .map([
+            (.string("Name"), .string(member.name)),
+            (.string("Addr"), .binary(member.address.ip.bytes)),
+            (.string("Port"), .uint(UInt64(member.address.port))),
+            (.string("Tags"), .map(tags.sorted { $0.key < $1.key }.map { (.string($0.key), .string($0.value)) })),
+            (.string("Status"), .string(serfStatus(member.status))),
+            (.string("ProtocolMin"), .uint(UInt64(versions.protocolMin))),
+            (.string("ProtocolMax"), .uint(UInt64(versions.protocolMax))),
+            (.string("ProtocolCur"), .uint(UInt64(versions.protocolCurrent))),
+            (.string("DelegateMin"), .uint(UInt64(versions.delegateMin))),
+            (.string("DelegateMax"), .uint(UInt64(versions.delegateMax))),
+            (.string("DelegateCur"), .uint(UInt64(versions.delegateCurrent))),
+        ])
+    }
+
+    /// Serf's name for a status.
+    public static func serfStatus(_ status: SWIM.Status) -> String {
+        switch status {
+        case .alive, .suspect: return "alive"
+        case .dead: return "failed"
+        case .left: return "left"
+        }
+    }
+
+    static func resolveSeed(_ text: String) -> NodeAddress? {
+        if let address = NodeAddress(text) { return address }
+        var host = Substring(text)
+        var port = 7946
+        if let colon = text.lastIndex(of: ":"), let parsed = Int(text[text.index(after: colon)...]) {
+            host = text[..<colon]
+            port = parsed
+        }
+        guard let resolved = try? SocketAddress.makeAddressResolvingHost(String(host), port: port),
+            let ipText = resolved.ipAddress, let ip = IPAddress(ipText)
+        else { return nil }
+        return NodeAddress(ip: ip, port: UInt16(port))
+    }
+
+    func statsValue() -> MessagePackValue {
+        func section(_ entries: [(String, String)]) -> MessagePackValue {
+            .map(entries.map { (.string($0.0), .string($0.1)) })
+        }
+        let all = members
+        let protocolStatistics = protocolStatistics
+        return .map([
+            (.string("agent"), section([("name", configuration.name)])),
+            (
+                .string("runtime"),
+                section([
+                    ("os", "linux"), ("version", "swift-gossip"),
+                    ("cpu_count", "\(ProcessInfo.processInfo.activeProcessorCount)"),
+                ])
+            ),
+            (
+                .string("serf"),
+                section([
+                    ("members", "\(all.count)"),
+                    ("failed", "\(all.filter { $0.status == .dead }.count)"),
+                    ("left", "\(all.filter { $0.status == .left }.count)"),
+                    ("health_score", "\(instance?.healthScore ?? 0)"),
+                    ("probes", "\(protocolStatistics.probes)"),
+                    ("suspicions", "\(protocolStatistics.suspicions)"),
+                    ("refutations", "\(protocolStatistics.refutations)"),
+                    ("packets_in", "\(statistics.packetsIn)"), ("packets_out", "\(statistics.packetsOut)"),
+                    ("packets_dropped", "\(statistics.packetsDropped)"),
+                    ("encrypted", "\(configuration.keyring != nil)"),
+                ])
+            ),
+            (.string("tags"), section(configuration.tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
+        ])
+    }
+}
+
+/// `members-filtered`: anchored regular expressions on tags, status and name, all of which must match.
+struct RPCMemberFilter {
+    var tags: [(String, NSRegularExpression)] = []
+    var status: NSRegularExpression?
+    var name: NSRegularExpression?
+
+    init(_ body: MessagePackValue?) throws {
+        func anchored(_ pattern: String) throws -> NSRegularExpression {
+            try NSRegularExpression(pattern: "^(?:" + pattern + ")$")
+        }
+        for pair in body?["Tags"]?.mapValue ?? [] {
+            guard let key = pair.key.stringValue, let pattern = pair.value.stringValue else { continue }
+            tags.append((key, try anchored(pattern)))
+        }
+        if let pattern = body?["Status"]?.stringValue, !pattern.isEmpty { status = try anchored(pattern) }
+        if let pattern = body?["Name"]?.stringValue, !pattern.isEmpty { name = try anchored(pattern) }
+    }
+
+    func matches(_ member: SWIM.Member) -> Bool {
+        func test(_ expression: NSRegularExpression, _ text: String) -> Bool {
+            expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
+        if let name, !test(name, member.name) { return false }
+        if let status, !test(status, GossipNode.serfStatus(member.status)) { return false }
+        let memberTags = (try? SerfTags.decode(member.metadata)) ?? [:]
+        for (key, expression) in tags {
+            guard let value = memberTags[key], test(expression, value) else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,105 @@
+import MemberlistWire
+import NIOCore
+
+/// One client connection of the control endpoint, speaking Serf's RPC protocol: a request header
+/// `{Command, Seq}`, a body for the commands that take one, and an answer `{Error, Seq}` with a body for those
+/// that return one. Requests are answered one at a time, in order. The first command must be `handshake`.
+final class RPCConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Commands whose request carries a body after the header.
+    static let commandsWithBody: Set<String> = [
+        "handshake", "auth", "event", "force-leave", "join", "members-filtered", "tags", "stream", "monitor", "stop",
+        "query", "respond", "install-key", "use-key", "remove-key", "get-coordinate",
+    ]
+    /// Largest request buffered before the connection is refused.
+    static let maximumRequestSize = 1 << 20
+
+    let node: GossipNode
+    private var buffer: [UInt8] = []
+    private var busy = false
+    private var handshakeDone = false
+
+    init(node: GossipNode) {
+        self.node = node
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+        guard buffer.count <= Self.maximumRequestSize else {
+            context.close(promise: nil)
+            return
+        }
+        processBuffered(context: context)
+    }
+
+    private func processBuffered(context: ChannelHandlerContext) {
+        guard !busy, !buffer.isEmpty else { return }
+        var reader = MessagePackReader(buffer)
+        let header: MessagePackValue
+        var body: MessagePackValue?
+        do {
+            header = try reader.readValue()
+            let command = header["Command"]?.stringValue ?? ""
+            if Self.commandsWithBody.contains(command) { body = try reader.readValue() }
+        } catch .truncated {
+            return
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        buffer.removeFirst(reader.position)
+        let command = header["Command"]?.stringValue ?? ""
+        let sequence = UInt64(clamping: header["Seq"]?.integerValue ?? 0)
+        if !handshakeDone, command != "handshake" {
+            respond(context: context, RPCReply(sequence: sequence, error: "Handshake required", close: true))
+            return
+        }
+        if handshakeDone, command == "handshake" {
+            respond(context: context, RPCReply(sequence: sequence, error: "Handshake already performed"))
+            return
+        }
+        busy = true
+        let node = self.node
+        let promise = context.eventLoop.makePromise(of: RPCReply.self)
+        promise.completeWithTask { await node.answerRPC(command: command, sequence: sequence, body: body) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { reply in
+            let (handler, context) = bound.value
+            handler.busy = false
+            if command == "handshake", reply.error.isEmpty { handler.handshakeDone = true }
+            handler.respond(context: context, reply)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, _ reply: RPCReply) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: reply.encoded())), promise: nil)
+        if reply.close {
+            context.close(promise: nil)
+        } else {
+            processBuffered(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// The answer to one RPC request.
+struct RPCReply: Sendable {
+    var sequence: UInt64
+    var error = ""
+    var body: MessagePackValue?
+    /// Close the connection after the answer (unsupported commands, a missing handshake).
+    var close = false
+
+    /// `{Error, Seq}`, then the body if any, written as Serf's RPC codec writes (str8 and bin).
+    func encoded() -> [UInt8] {
+        var writer = MessagePackWriter(style: .modern)
+        writer.write(.map([(.string("Error"), .string(error)), (.string("Seq"), .uint(sequence))]))
+        if let body { writer.write(body) }
+        return writer.bytes
+    }
+}

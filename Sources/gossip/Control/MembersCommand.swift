@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import GossipCore
+import MemberlistWire
+
+/// The flag every control command takes.
+struct RPCOptions: ParsableArguments {
+    @Option(help: "The agent's RPC address (ours or a serf agent's).")
+    var rpcAddr: String = "127.0.0.1:7373"
+}
+
+/// `gossip members`: the members an agent knows, as a table or as JSON.
+struct MembersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "members", abstract: "List the members an agent knows (works against serf agents too).")
+
+    @OptionGroup var rpc: RPCOptions
+
+    @Option(help: "Only members whose status matches this regular expression (alive, left, failed).")
+    var status: String?
+
+    @Option(help: "Output: table or json.")
+    var format: String = "table"
+
+    func validate() throws {
+        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
+    }
+
+    func run() throws {
+        let client = try RPCClient(address: rpc.rpcAddr)
+        let body: MessagePackValue? =
+            if let status {
+                try client.call(
+                    "members-filtered",
+                    body: .map([
+                        (.string("Tags"), .map([])), (.string("Status"), .string(status)),
+                        (.string("Name"), .string("")),
+                    ]), expectsBody: true)
+            } else {
+                try client.call("members", expectsBody: true)
+            }
+        let members = (body?["Members"]?.arrayValue ?? []).map(MemberRow.init)
+        switch format {
+        case "json":
+            let objects: [[String: Any]] = members.map {
+                ["name": $0.name, "addr": $0.address, "status": $0.status, "tags": $0.tags]
+            }
+            let data = try JSONSerialization.data(
+                withJSONObject: ["members": objects], options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        default:
+            let nameWidth = members.map(\.name.count).max() ?? 0
+            let addressWidth = members.map(\.address.count).max() ?? 0
+            for member in members {
+                let tags = member.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                print(
+                    member.name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
+                        + member.address.padding(toLength: addressWidth + 2, withPad: " ", startingAt: 0)
+                        + member.status.padding(toLength: 8, withPad: " ", startingAt: 0) + tags)
+            }
+        }
+    }
+}
+
+/// One member of an RPC `members` answer.
+struct MemberRow {
+    var name: String
+    var address: String
+    var status: String
+    var tags: [String: String]
+
+    init(_ value: MessagePackValue) {
+        name = value["Name"]?.stringValue ?? ""
+        status = value["Status"]?.stringValue ?? ""
+        let ip = value["Addr"]?.bytesValue.flatMap { IPAddress(bytes: $0) }
+        let port = UInt16(clamping: value["Port"]?.integerValue ?? 0)
+        address = ip.map { NodeAddress(ip: $0, port: port).description } ?? "?"
+        var tags: [String: String] = [:]
+        for pair in value["Tags"]?.mapValue ?? [] {
+            if let key = pair.key.stringValue, let text = pair.value.stringValue { tags[key] = text }
+        }
+        self.tags = tags
+    }
+}
+
+/// `gossip join ADDR...`: asks an agent to join through the given members.
+struct JoinCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "join", abstract: "Ask an agent to join the cluster through the given members.")
+
+    @OptionGroup var rpc: RPCOptions
+
+    @Argument(help: "Members to join through, host:port.")
+    var addresses: [String]
+
+    func run() throws {
+        let client = try RPCClient(address: rpc.rpcAddr)
+        let body = try client.call(
+            "join",
+            body: .map([
+                (.string("Existing"), .array(addresses.map { .string($0) })), (.string("Replay"), .bool(false)),
+            ]), expectsBody: true)
+        print("Successfully joined cluster by contacting \(body?["Num"]?.integerValue ?? 0) nodes.")
+    }
+}
+
+/// `gossip leave`: asks an agent to leave the cluster gracefully and stop.
+struct LeaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leave", abstract: "Ask an agent to leave the cluster gracefully and stop.")
+
+    @OptionGroup var rpc: RPCOptions
+
+    func run() throws {
+        let client = try RPCClient(address: rpc.rpcAddr)
+        _ = try client.call("leave", expectsBody: false)
+        print("Graceful leave requested.")
+    }
+}
+
+/// `gossip keygen`: a new random 32-byte key for `--encrypt`.
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen", abstract: "Print a new random AES-256 key, base64, for --encrypt.")
+
+    func run() {
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        print(Data(key).base64EncodedString())
+    }
+}
