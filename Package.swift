@@ -68,7 +68,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GossipNIOTests",
-            dependencies: ["GossipNIO", "MemberlistWire", "SWIM", "GossipCore"]
+            dependencies: [
+                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],

@@ -6,9 +6,10 @@
     import Darwin
 #endif
 
-/// Configuration of a ``SWIM/Instance``. Defaults and presets are memberlist 0.2.2's, so a node configured with
-/// ``SWIM/Settings/lan`` times its probes, suspicions and gossip exactly like a Serf or Consul agent on the LAN.
 extension SWIM {
+    /// Configuration of a ``SWIM/Instance``. Defaults and presets are memberlist 0.2.2's, so a node configured
+    /// with ``SWIM/Settings/lan`` times its probes, suspicions and gossip exactly like a Serf or Consul agent on
+    /// the LAN.
     public struct Settings: Sendable, Equatable {
         /// Time between failure-detection probes. Each probe pings one member in a shuffled round-robin order,
         /// so every member is probed once per `n` intervals. The interval a failed probe waits is scaled by the

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import GossipCore
 import GossipNIO
 import MemberlistWire
@@ -14,7 +15,8 @@ struct SerfInteropTests {
         configuration.tags = tags
         configuration.keyring = keyring
         configuration.leavePropagationDelay = .milliseconds(500)
-        return GossipNode(configuration: configuration)
+        return GossipNode(
+            configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     static func status(of name: String, in node: GossipNode) async -> SWIM.Status? {
