@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import GossipCore
 import GossipNIO
+import Logging
 import MemberlistWire
 import SWIM
 import Testing
