@@ -23,7 +23,8 @@ import SWIM
 public actor GossipNode {
     /// The configuration the node runs with.
     public let configuration: NodeConfiguration
-    /// Membership changes as the protocol reports them, for one consumer.
+    /// Membership changes as the protocol reports them, for one consumer (the newest 4,096 are kept while nobody
+    /// reads).
     public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
     /// Shell counters: traffic and drops.
     public private(set) var statistics = NodeStatistics()
@@ -52,7 +53,9 @@ public actor GossipNode {
         logger[metadataKey: "gossip.node"] = "\(configuration.name)"
         self.logger = logger
         origin = clock.now
-        (events, eventContinuation) = AsyncStream.makeStream(of: SWIM.MembershipEvent.self)
+        // Bounded, so that a node nobody listens to does not hoard events.
+        (events, eventContinuation) = AsyncStream.makeStream(
+            of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
         packetCodec = PacketCodec(keyring: configuration.keyring)
         packetCodec.compression = configuration.compression
         streamCodec = StreamCodec(keyring: configuration.keyring)

@@ -3,14 +3,22 @@ import GossipCore
 import GossipTestKit
 import SWIM
 
-/// `gossip demo`: a 20-node cluster in virtual time, narrated.
-struct DemoCommand: ParsableCommand {
+/// `gossip demo`: real nodes on 127.0.0.1 by default, or a simulated 20-node cluster in virtual time, narrated.
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a simulated 20-node SWIM cluster and narrate joins, a crash, a pause, a partition and a leave.")
+        abstract: "Narrate a cluster's life: 5 real nodes on 127.0.0.1, or --simulated 20 nodes in virtual time.",
+        discussion: """
+            On real sockets: joins, a crash and its detection, a graceful leave, with wall-clock times.
+            Simulated (--simulated): joins, a crash, a pause and its refutation, a partition and its healing, a
+            leave, with virtual times; the same seed tells the same story.
+            """)
 
-    @Option(help: "Nodes in the cluster (at least 8).")
-    var nodes: Int = 20
+    @Flag(help: "Run the cluster in the test kit's virtual time instead of on real sockets.")
+    var simulated = false
+
+    @Option(help: "Nodes in the cluster (default 5 on sockets, at least 4; 20 simulated, at least 8).")
+    var nodes: Int?
 
     @Option(help: "Seed for every random choice; the same seed gives the same story.")
     var seed: UInt64 = 1
@@ -21,9 +29,14 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Share of datagrams lost, 0 to 0.5.")
     var loss: Double = 0
 
+    var nodeCount: Int { nodes ?? (simulated ? 20 : 5) }
+
     func validate() throws {
-        guard nodes >= 8 else {
+        if simulated, nodeCount < 8 {
             throw ValidationError("--nodes must be at least 8 (the demo partitions and crashes nodes)")
+        }
+        if !simulated, !(4...64).contains(nodeCount) {
+            throw ValidationError("--nodes must lie between 4 and 64 on real sockets")
         }
         guard SWIM.Settings.preset(named: profile) != nil else {
             throw ValidationError("--profile must be lan, wan or local, not '\(profile)'")
@@ -31,11 +44,15 @@ struct DemoCommand: ParsableCommand {
         guard (0...0.5).contains(loss) else { throw ValidationError("--loss must lie between 0 and 0.5") }
     }
 
-    func run() throws {
+    func run() async throws {
         let settings = SWIM.Settings.preset(named: profile)!
+        guard simulated else {
+            try await SocketDemo(count: nodeCount, settings: settings).tell()
+            return
+        }
         var story = DemoStory(
             cluster: SimulatedCluster(
-                size: nodes, settings: settings,
+                size: nodeCount, settings: settings,
                 network: NetworkConditions(latency: .uniform(.microseconds(200), .milliseconds(2)), lossRate: loss),
                 seed: seed))
         story.tell()
