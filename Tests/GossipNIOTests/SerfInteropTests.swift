@@ -33,14 +33,16 @@ struct SerfInteropTests {
 
         // We join serf.
         #expect(await ours.join([serfA.address]) == 1)
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-1") == "alive" }, "serf-a does not list us alive")
+        #expect(
+            await eventually(timeout: 10) { serfA.status(of: "swift-1") == "alive" }, "serf-a does not list us alive")
         let listed = try serfA.members().first { $0.name == "swift-1" }
         #expect(listed?.tags == ["role": "web", "dc": "test"], "serf shows our tags")
 
         // Serf joins us.
         let serfB = try SerfAgent(name: "serf-b", tags: ["role": "cache"], join: address)
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-b", in: ours) == .alive })
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "serf-b") == "alive" }, "serf-b reached serf-a through us")
+        #expect(
+            await eventually(timeout: 10) { serfA.status(of: "serf-b") == "alive" }, "serf-b reached serf-a through us")
         let members = await ours.members
         let tags = Dictionary(
             uniqueKeysWithValues: members.map { ($0.name, (try? SerfTags.decode($0.metadata)) ?? [:]) })
@@ -60,9 +62,7 @@ struct SerfInteropTests {
 
         // Our graceful leave is shown as left by serf, never failed.
         await ours.leave()
-        #expect(
-            waitUntil(timeout: 10) { serfA.status(of: "swift-1") == "left" },
-            "serf-a: \(serfA.status(of: "swift-1") ?? "none")")
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-1") == "left" })
         let drops = await ours.statistics.packetsDropped
         #expect(drops == 0)
     }
@@ -73,9 +73,9 @@ struct SerfInteropTests {
         let ours = Self.node("swift-2")
         try await ours.start()
         #expect(await ours.join([serfA.address]) == 1)
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-2") == "alive" })
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-2") == "alive" })
         await ours.shutdown()  // stops answering without a word, like kill -9
-        #expect(waitUntil(timeout: 30) { serfA.status(of: "swift-2") == "failed" })
+        #expect(await eventually(timeout: 30) { serfA.status(of: "swift-2") == "failed" })
     }
 
     @Test("with one key everywhere the encrypted cluster forms; a node with a wrong key is not admitted")
@@ -86,7 +86,7 @@ struct SerfInteropTests {
         try await ours.start()
         defer { Task { await ours.shutdown() } }
         #expect(await ours.join([serfA.address]) == 1)
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-3") == "alive" })
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-3") == "alive" })
 
         let stranger = Self.node("swift-wrong-key", keyring: try Keyring(primaryKey: Array(repeating: 1, count: 32)))
         try await stranger.start()
@@ -103,9 +103,9 @@ struct SerfInteropTests {
         let ours = Self.node("swift-4")
         try await ours.start()
         #expect(await ours.join([serfA.address]) == 1)
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-4") == "alive" })
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-4") == "alive" })
         await ours.leave()
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-4") == "left" })
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-4") == "left" })
     }
 
     @Test("hostile datagrams and streams: the node keeps probing and answering, and counts each drop")
@@ -152,13 +152,52 @@ struct SerfInteropTests {
         defer { Task { await ours.shutdown() } }
         let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
         #expect(await ours.join([serfA.address]) == 1)
-        #expect(waitUntil(timeout: 10) { serfA.status(of: "swift-6") == "alive" })
-        let viaUs = try serfA.run(["members", "-rpc-addr=\(rpc)"])
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-6") == "alive" })
+        let viaUs = await onThread { try? serfA.run(["members", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(viaUs.contains("swift-6") && viaUs.contains("serf-h") && viaUs.contains("role=web"), "\(viaUs)")
-        let filtered = try serfA.run(["members", "-rpc-addr=\(rpc)", "-tag", "role=db"])
+        let filtered = await onThread { try? serfA.run(["members", "-rpc-addr=\(rpc)", "-tag", "role=db"]) } ?? ""
         #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
-        let info = try serfA.run(["info", "-rpc-addr=\(rpc)"])
+        let info = await onThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
-        #expect(throws: SerfError.self) { try serfA.run(["event", "-rpc-addr=\(rpc)", "deploy"]) }
+        let unsupported = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "deploy"])) == nil }
+        #expect(unsupported, "an unsupported command is refused")
+    }
+
+    @Test("a forged ping from a stranger is answered; 200 concurrent push-pulls are all served")
+    func strangersAndConcurrentStreams() async throws {
+        let ours = Self.node("swift-7")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let address = try #require(await ours.boundAddress)
+
+        // memberlist answers a ping from anyone, to the source it names.
+        let ping = SWIM.Ping(target: "swift-7", sequenceNumber: 4242, source: nil, sourceNode: "stranger")
+        let pingBytes = MemberlistCodec.encode(.ping(ping))
+        let answer = try #require(await onThread { try? udpExchange(pingBytes, with: address) } ?? nil)
+        #expect(try PacketCodec().decode(answer).messages.first == .ack(SWIM.Ack(sequenceNumber: 4242)))
+        // A ping for another name is dropped and counted.
+        let misdirected = SWIM.Ping(target: "someone-else", sequenceNumber: 1, source: nil, sourceNode: "stranger")
+        let misdirectedBytes = MemberlistCodec.encode(.ping(misdirected))
+        #expect(await onThread { try? udpExchange(misdirectedBytes, with: address, timeout: 1) } ?? nil == nil)
+        #expect(await ours.protocolStatistics.drops(.pingForAnotherNode) == 1)
+
+        // 200 push-pulls at once, each carrying only the node's own record: every one is answered.
+        let local = try #require(await ours.localMember)
+        let state = SWIM.PushPull(
+            join: false,
+            nodes: [
+                SWIM.NodeState(
+                    name: local.name, address: local.address, metadata: local.metadata, incarnation: local.incarnation,
+                    status: .alive, protocolVersions: local.protocolVersions)
+            ])
+        var rng = SystemRandomNumberGenerator()
+        let request = StreamCodec().encode(.pushPull(state), using: &rng)
+        let replies = await onThread { concurrentTCPExchanges(request, with: address, count: 200) }
+        let answered = replies.filter { reply in
+            guard case .pushPull(let remote)? = try? StreamCodec().decode(reply)?.message else { return false }
+            return remote.nodes.map(\.name) == ["swift-7"]
+        }.count
+        #expect(answered == 200)
+        #expect(await ours.protocolStatistics.pushPullsAnswered == 200)
     }
 }

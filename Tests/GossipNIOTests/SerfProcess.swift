@@ -2,7 +2,9 @@ import Foundation
 import GossipCore
 
 /// A real `serf agent` process on 127.0.0.1, started and stopped by PID, with its RPC endpoint for queries.
-final class SerfAgent {
+/// Sendable so that its blocking calls can run on their own threads: its state is set once in `init`, and
+/// `Process` and the file handles it uses may be used from any thread.
+final class SerfAgent: @unchecked Sendable {
     static let executable = "/usr/bin/serf"
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
@@ -103,6 +105,11 @@ struct SerfError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Polls the blocking `condition` every 100 ms for up to `timeout` seconds, on a thread of its own.
+func eventually(timeout: Double, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
+    await onThread { waitUntil(timeout: timeout, condition) }
+}
+
 /// Polls `condition` every 100 ms for up to `timeout` seconds.
 func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
@@ -196,5 +203,53 @@ extension sockaddr_in {
         sin_family = sa_family_t(AF_INET)
         sin_port = address.port.bigEndian
         sin_addr.s_addr = inet_addr(address.ip.description)
+    }
+}
+
+/// Sends one datagram from a fresh socket and returns the first answer within `timeout` seconds, if any.
+func udpExchange(_ payload: [UInt8], with address: NodeAddress, timeout: Int = 2) throws -> [UInt8]? {
+    let descriptor = socket(AF_INET, datagramSocket, 0)
+    guard descriptor >= 0 else { throw SerfError("no UDP socket") }
+    defer { close(descriptor) }
+    var wait = timeval(tv_sec: timeout, tv_usec: 0)
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+    var target = sockaddr_in(address)
+    _ = payload.withUnsafeBytes { bytes in
+        withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+    return count > 0 ? Array(buffer[..<count]) : nil
+}
+
+/// Runs blocking socket code on its own thread, so that it never holds one of the few threads of Swift's
+/// cooperative pool that the node under test needs.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}
+
+/// Opens `count` connections at once, writes `request` on each, then reads every answer to its end.
+func concurrentTCPExchanges(_ request: [UInt8], with address: NodeAddress, count: Int) -> [[UInt8]] {
+    var descriptors: [Int32] = []
+    for _ in 0..<count {
+        if let descriptor = try? openStream(to: address, sending: request) { descriptors.append(descriptor) }
+    }
+    return descriptors.map { descriptor in
+        defer { close(descriptor) }
+        var wait = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let read = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            guard read > 0 else { return answer }
+            answer += buffer[..<read]
+        }
     }
 }
