@@ -22,7 +22,7 @@ import SWIM
 /// ``statistics``.
 public actor GossipNode {
     /// The configuration the node runs with.
-    public let configuration: NodeConfiguration
+    public nonisolated let configuration: NodeConfiguration
     /// Membership changes as the protocol reports them, for one consumer (the newest 4,096 are kept while nobody
     /// reads).
     public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
@@ -43,7 +43,9 @@ public actor GossipNode {
     var streamChannel: (any Channel)?
     var rpcChannel: (any Channel)?
     var datagramTask: Task<Void, Never>?
-    var isRunning = false
+    /// `true` from ``start()`` until the node stops (a leave, or ``shutdown()``).
+    public private(set) var isRunning = false
+    var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// A node that does nothing until ``start()``.
@@ -187,8 +189,20 @@ public actor GossipNode {
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
         eventContinuation.finish()
+        let waiters = stopWaiters
+        stopWaiters = []
+        for waiter in waiters { waiter.resume() }
         logger.info("stopped")
     }
+
+    /// Returns once the node has stopped.
+    public func waitUntilStopped() async {
+        guard isRunning else { return }
+        await withCheckedContinuation { stopWaiters.append($0) }
+    }
+
+    /// The protocol's health score (0 is healthy).
+    public var healthScore: Int { instance?.healthScore ?? 0 }
 
     func waitForLeave(_ continuation: CheckedContinuation<Void, Never>) {
         if instance?.hasLeft == true, leaveCompleted || !isRunning {

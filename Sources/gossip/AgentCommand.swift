@@ -1,12 +1,13 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import GossipCore
 import GossipNIO
 import Logging
 import MemberlistWire
 import NIOCore
+import Prometheus
 import SWIM
+import ServiceLifecycle
 
 /// `gossip agent`: runs a real node that Serf agents accept as a member. Flags follow `serf agent`.
 struct AgentCommand: AsyncParsableCommand {
@@ -45,6 +46,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Address of the control endpoint (Serf's RPC protocol) for gossip members, join, leave.")
     var rpcAddr: String = "127.0.0.1:7373"
 
+    @Option(help: "Serve Prometheus metrics over HTTP at this address (for example 127.0.0.1:9100).")
+    var metricsAddr: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -64,6 +68,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         _ = try AddressArgument.parse(bind, option: "--bind")
         _ = try AddressArgument.parse(rpcAddr, option: "--rpc-addr")
+        if let metricsAddr { _ = try AddressArgument.parse(metricsAddr, option: "--metrics-addr") }
         if let advertise { _ = try AddressArgument.parse(advertise, option: "--advertise") }
     }
 
@@ -84,30 +89,30 @@ struct AgentCommand: AsyncParsableCommand {
                 return (String(parts[0]), String(parts[1]))
             }, uniquingKeysWith: { $1 })
         configuration.keyring = try loadKeyring()
-        let node = GossipNode(configuration: configuration, logger: Logger(label: "gossip.agent"))
-        try await node.start()
-        try await node.startRPC(on: AddressArgument.parse(rpcAddr, option: "--rpc-addr"))
-        if !seeds.isEmpty {
-            let addresses = try seeds.map { try AddressArgument.resolve($0) }
-            let joined = await node.join(addresses)
-            guard joined > 0 else {
-                await node.shutdown()
-                throw ValidationError("could not join any of \(seeds.joined(separator: ", "))")
-            }
+        let logger = Logger(label: "gossip.agent")
+        let node = GossipNode(configuration: configuration, logger: logger)
+        var service = GossipNodeService(
+            node: node, seeds: try seeds.map { try AddressArgument.resolve($0) },
+            rpcAddress: try AddressArgument.parse(rpcAddr, option: "--rpc-addr"))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metricsAddr {
+            let registry = PrometheusCollectorRegistry()
+            service.metrics = NodeMetrics(
+                node: node.configuration.name, factory: PrometheusMetricsFactory(registry: registry))
+            let endpoint = PrometheusEndpoint(
+                address: try AddressArgument.parse(metricsAddr, option: "--metrics-addr"), registry: registry,
+                logger: logger)
+            services.append(.init(service: endpoint))
         }
-        // Runs until a signal asks for a graceful leave, or the node stops (a `gossip leave`).
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                guard let signal = await Self.nextTerminationSignal() else { return }
-                print("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): leaving the cluster")
-                await node.leave()
-            }
-            group.addTask {
-                for await _ in node.events {}
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        // The node's end (a leave, by signal or by `gossip leave`) ends the agent.
+        services.insert(
+            .init(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup), at: 0)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+        try await group.run()
     }
 
     func loadKeyring() throws -> Keyring? {
@@ -131,24 +136,6 @@ struct AgentCommand: AsyncParsableCommand {
             keys.append([UInt8](key))
         }
         do { return try Keyring(keys: keys) } catch { throw ValidationError("--keyring-file \(keyringFile): \(error)") }
-    }
-
-    /// Waits for SIGINT or SIGTERM; `nil` when the wait is cancelled.
-    static func nextTerminationSignal() async -> Int32? {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let queue = DispatchQueue(label: "gossip.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            sources.append(source)
-        }
-        var iterator = stream.makeAsyncIterator()
-        let received = await iterator.next()
-        for source in sources { source.cancel() }
-        return received
     }
 }
 

@@ -62,8 +62,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         busy = true
         let node = self.node
+        let requestBody = body
         let promise = context.eventLoop.makePromise(of: RPCReply.self)
-        promise.completeWithTask { await node.answerRPC(command: command, sequence: sequence, body: body) }
+        promise.completeWithTask { await node.answerRPC(command: command, sequence: sequence, body: requestBody) }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { reply in
             let (handler, context) = bound.value

@@ -1,0 +1,68 @@
+import GossipCore
+import Logging
+import ServiceLifecycle
+
+/// A ``GossipNode`` as a swift-service-lifecycle `Service`: `run()` starts it (and its control endpoint), joins
+/// the seeds, keeps its metrics current, and returns when the node stops. A graceful shutdown (SIGINT or
+/// SIGTERM in a `ServiceGroup`) leaves the cluster politely; cancellation stops at once.
+public struct GossipNodeService: Service {
+    /// The node.
+    public let node: GossipNode
+    /// Members to join through at start; none for the first node of a cluster.
+    public var seeds: [NodeAddress]
+    /// Where to serve Serf's RPC protocol, if anywhere.
+    public var rpcAddress: NodeAddress?
+    /// Metrics to keep current, if any.
+    public var metrics: NodeMetrics?
+    /// How often the metrics are brought up to date. Default: 1 s.
+    public var metricsInterval: Duration = .seconds(1)
+
+    /// A service for `node`.
+    public init(
+        node: GossipNode, seeds: [NodeAddress] = [], rpcAddress: NodeAddress? = nil, metrics: NodeMetrics? = nil
+    ) {
+        self.node = node
+        self.seeds = seeds
+        self.rpcAddress = rpcAddress
+        self.metrics = metrics
+    }
+
+    /// Why the service could not run.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// Runs the node until it stops; see the type's description.
+    public func run() async throws {
+        try await node.start()
+        if let rpcAddress { try await node.startRPC(on: rpcAddress) }
+        if !seeds.isEmpty, await node.join(seeds) == 0 {
+            await node.shutdown()
+            throw Failure(description: "could not join any of \(seeds.map(\.description).joined(separator: ", "))")
+        }
+        let node = self.node
+        let metrics = self.metrics
+        let interval = metricsInterval
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await node.waitUntilStopped() }
+                if let metrics {
+                    group.addTask {
+                        while await node.isRunning, !Task.isCancelled {
+                            await metrics.update(
+                                protocol: node.protocolStatistics, shell: node.statistics, members: node.members,
+                                healthScore: node.healthScore)
+                            try? await Task.sleep(for: interval)
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onCancelOrGracefulShutdown: {
+            Task { await node.leave() }
+        }
+        if Task.isCancelled { await node.shutdown() }
+    }
+}
