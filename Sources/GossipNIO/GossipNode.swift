@@ -4,6 +4,7 @@ import MemberlistWire
 import NIOCore
 import NIOPosix
 import SWIM
+import Synchronization
 
 /// A real cluster member: ``SWIM/Instance`` driven over UDP and TCP on SwiftNIO with the real clock and system
 /// randomness, speaking memberlist 0.2.2's wire format with Serf's conventions (tags in the metadata, Serf's
@@ -47,6 +48,9 @@ public actor GossipNode {
     public private(set) var isRunning = false
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
+    var answeredQueries: Set<QueryIdentity> = []
+    /// The keyring as the event-loop handlers see it; follows key rotations.
+    nonisolated let sharedKeyring: SharedKeyring
 
     /// A node that does nothing until ``start()``.
     public init(configuration: NodeConfiguration, logger: Logger? = nil) {
@@ -58,6 +62,7 @@ public actor GossipNode {
         // Bounded, so that a node nobody listens to does not hoard events.
         (events, eventContinuation) = AsyncStream.makeStream(
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        sharedKeyring = SharedKeyring(configuration.keyring)
         packetCodec = PacketCodec(keyring: configuration.keyring)
         packetCodec.compression = configuration.compression
         streamCodec = StreamCodec(keyring: configuration.keyring)
@@ -241,12 +246,17 @@ public actor GossipNode {
             statistics.partsDropped += 1
         }
         var effects: [SWIM.Effect] = []
+        var serfMessages: [[UInt8]] = []
         for message in packet.messages {
-            if case .user(let payload) = message { serf.observe(payload) }
+            if case .user(let payload) = message {
+                serf.observe(payload)
+                serfMessages.append(payload)
+            }
             effects += instance.receive(message, from: datagram.sender, at: now, using: &rng)
         }
         self.instance = instance
         execute(effects)
+        for payload in serfMessages { handleSerfMessage(payload) }
     }
 
     func fire(_ timer: SWIM.Timer) {
@@ -369,7 +379,8 @@ public actor GossipNode {
     // MARK: - Sockets
 
     nonisolated func streamServer(on address: NodeAddress) async throws -> any Channel {
-        let codec = StreamCodec(keyring: configuration.keyring)
+        let keyring = sharedKeyring
+        let compression = configuration.compression
         let node = self
         let timeout = TimeAmount.nanoseconds(configuration.settings.streamTimeout.nanoseconds)
         return try await ServerBootstrap(group: group)
@@ -379,7 +390,11 @@ public actor GossipNode {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         StreamServerHandler(
-                            codec: codec, timeout: timeout,
+                            codec: {
+                                var codec = StreamCodec(keyring: keyring.value)
+                                codec.compression = compression
+                                return codec
+                            }, timeout: timeout,
                             answer: { message, remote in await node.answerStream(message, from: remote) },
                             onError: { error in Task { await node.streamRefused(error) } }))
                 }
@@ -394,7 +409,7 @@ public actor GossipNode {
         guard let remote = try? address.socketAddress() else { return nil }
         let loop = group.next()
         let promise = loop.makePromise(of: StreamMessage.self)
-        let codec = StreamCodec(keyring: configuration.keyring)
+        let codec = StreamCodec(keyring: sharedKeyring.value)
         let amount = TimeAmount.nanoseconds(max(1_000_000, timeout.nanoseconds))
         let deadline = loop.scheduleTask(in: amount) {
             promise.fail(WireError.truncated(context: "an answer before the stream timeout", needed: 1))
@@ -416,4 +431,17 @@ public actor GossipNode {
         defer { deadline.cancel() }
         return try? await promise.futureResult.get()
     }
+}
+
+/// A keyring shared between the node and its event-loop handlers, so that a key rotation reaches both.
+final class SharedKeyring: Sendable {
+    private let box: Mutex<Keyring?>
+
+    init(_ keyring: Keyring?) {
+        box = Mutex(keyring)
+    }
+
+    var value: Keyring? { box.withLock { $0 } }
+
+    func set(_ keyring: Keyring?) { box.withLock { $0 = keyring } }
 }

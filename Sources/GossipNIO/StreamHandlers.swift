@@ -9,7 +9,7 @@ final class StreamServerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let codec: StreamCodec
+    let codec: @Sendable () -> StreamCodec
     let timeout: TimeAmount
     let answer: @Sendable (StreamMessage, NodeAddress) async -> [UInt8]?
     let onError: @Sendable (WireError) -> Void
@@ -17,7 +17,7 @@ final class StreamServerHandler: ChannelInboundHandler {
     private var answered = false
 
     init(
-        codec: StreamCodec, timeout: TimeAmount,
+        codec: @escaping @Sendable () -> StreamCodec, timeout: TimeAmount,
         answer: @escaping @Sendable (StreamMessage, NodeAddress) async -> [UInt8]?,
         onError: @escaping @Sendable (WireError) -> Void
     ) {
@@ -38,7 +38,7 @@ final class StreamServerHandler: ChannelInboundHandler {
         buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
         let message: StreamMessage
         do {
-            guard let decoded = try codec.decode(buffer) else { return }
+            guard let decoded = try codec().decode(buffer) else { return }
             message = decoded.message
         } catch {
             onError(error)

@@ -200,4 +200,36 @@ struct SerfInteropTests {
         #expect(answered == 200)
         #expect(await ours.protocolStatistics.pushPullsAnswered == 200)
     }
+
+    @Test("serf keys installs, uses and removes a key across the mixed cluster, and our node stays in it")
+    func keyRotation() async throws {
+        let oldKey = Array(repeating: UInt8(0x11), count: 32)
+        let newKey = Array(repeating: UInt8(0x22), count: 16)
+        let old64 = Data(oldKey).base64EncodedString()
+        let new64 = Data(newKey).base64EncodedString()
+        let serfA = try SerfAgent(name: "serf-k1", encryptKey: old64)
+        let serfB = try SerfAgent(name: "serf-k2", join: serfA.address, encryptKey: old64)
+        let ours = Self.node("swift-k", keyring: try Keyring(primaryKey: oldKey))
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfB.status(of: "swift-k") == "alive" })
+
+        // Each step must be acknowledged by every member, ours included (serf keys exits non-zero otherwise).
+        for step in [["keys", "-install=\(new64)"], ["keys", "-use=\(new64)"], ["keys", "-remove=\(old64)"]] {
+            let output = await onThread { () -> String in
+                do { return try serfA.rpc(step) } catch { return "FAILED: \(error)" }
+            }
+            #expect(!output.hasPrefix("FAILED"), "\(step): \(output)")
+        }
+        #expect(await ours.keyring?.keys == [newKey])
+        let listed = await onThread { (try? serfA.rpc(["keys", "-list"])) ?? "" }
+        #expect(listed.contains(new64) && !listed.contains(old64), "\(listed)")
+
+        // With only the new key left everywhere, we keep talking to both serf agents.
+        try await Task.sleep(for: .seconds(3))
+        #expect(serfA.status(of: "swift-k") == "alive")
+        #expect(serfB.status(of: "swift-k") == "alive")
+        #expect(await Self.status(of: "serf-k2", in: ours) == .alive)
+    }
 }
