@@ -10,9 +10,13 @@ extension GossipNode {
 
     /// Handles a Serf query if it is one this node answers; other Serf messages are left alone.
     func handleSerfMessage(_ payload: [UInt8]) {
-        guard case .query(let query)? = try? SerfMessage(decoding: payload),
-            query.name.hasPrefix(Self.keyQueryPrefix)
-        else { return }
+        let message = try? SerfMessage(decoding: payload)
+        if case .leave(let intent)? = message, intent.node != configuration.name {
+            // A leave intent about a failed member is a force-leave: it is gone for good.
+            applyForceLeave(intent.node)
+            return
+        }
+        guard case .query(let query)? = message, query.name.hasPrefix(Self.keyQueryPrefix) else { return }
         guard answeredQueries.insert(QueryIdentity(lamportTime: query.lamportTime, id: query.id)).inserted else {
             return
         }
@@ -79,4 +83,27 @@ extension GossipNode {
 struct QueryIdentity: Hashable, Sendable {
     var lamportTime: UInt64
     var id: UInt32
+}
+
+extension GossipNode {
+    /// Serf's force-leave: a failed member becomes left here, and a leave intent about it tells the Serf
+    /// agents to do the same. Returns `false` when the member is unknown or not failed.
+    @discardableResult
+    public func forceLeave(_ name: String) -> Bool {
+        guard isRunning, applyForceLeave(name) else { return false }
+        let intent = serf.leaveIntent(about: name)
+        for member in members where member.name != configuration.name && member.status == .alive {
+            send([.user(intent)], to: member.address, destination: member.name)
+        }
+        return true
+    }
+
+    @discardableResult
+    func applyForceLeave(_ name: String) -> Bool {
+        guard var instance else { return false }
+        let (wasDead, effects) = instance.forceLeave(name, at: now, using: &rng)
+        self.instance = instance
+        execute(effects)
+        return wasDead
+    }
 }

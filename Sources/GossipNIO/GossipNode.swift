@@ -159,7 +159,7 @@ public actor GossipNode {
     /// ``NodeConfiguration/leavePropagationDelay``; then the node stops.
     public func leave() async {
         guard isRunning, let instance else { return }
-        let intent = serf.leaveIntent(localName: configuration.name)
+        let intent = serf.leaveIntent(about: configuration.name)
         for member in instance.members where member.name != configuration.name && member.status == .alive {
             send([.user(intent)], to: member.address, destination: member.name)
         }

@@ -42,15 +42,10 @@ struct SerfCompatibility: Sendable {
         ).encode()
     }
 
-    /// A join intent stamped with the member clock (Serf broadcasts one after a successful join).
-    mutating func joinIntent(localName: String) -> [UInt8] {
+    /// A leave intent about `node` (this node, or a failed one to force out), stamped with the member clock,
+    /// which then moves on.
+    mutating func leaveIntent(about node: String) -> [UInt8] {
         defer { memberClock += 1 }
-        return SerfMessage.join(SerfMessage.JoinIntent(lamportTime: memberClock, node: localName)).encode()
-    }
-
-    /// A leave intent stamped with the member clock, which then moves on.
-    mutating func leaveIntent(localName: String) -> [UInt8] {
-        defer { memberClock += 1 }
-        return SerfMessage.leave(SerfMessage.LeaveIntent(lamportTime: memberClock, node: localName)).encode()
+        return SerfMessage.leave(SerfMessage.LeaveIntent(lamportTime: memberClock, node: node)).encode()
     }
 }

@@ -30,3 +30,18 @@ extension SWIM.Instance {
         reconnectCandidates.removeAll { $0.name == name }
     }
 }
+
+extension SWIM.Instance {
+    /// Serf's force-leave: a member marked dead is marked left instead, so that reconnect stops trying it and
+    /// applications see it as gone for good. Nothing is gossiped (Serf spreads its own leave intent); a member
+    /// that is not dead is left alone. Returns whether the member was dead.
+    public mutating func forceLeave(
+        _ name: String, at now: Instant, using rng: inout some RandomNumberGenerator
+    ) -> (wasDead: Bool, effects: [SWIM.Effect]) {
+        guard let index = indexByName[name], nodes[index].status == .dead else { return (false, []) }
+        setStatus(.left, ofMemberAt: index, at: now)
+        forgetReconnectCandidate(name)
+        emit(.left(nodes[index]))
+        return (true, takeEffects())
+    }
+}

@@ -232,4 +232,32 @@ struct SerfInteropTests {
         #expect(serfB.status(of: "swift-k") == "alive")
         #expect(await Self.status(of: "serf-k2", in: ours) == .alive)
     }
+
+    @Test("force-leave both ways: ours tells serf, serf tells ours")
+    func forceLeaveBothWays() async throws {
+        let serfA = try SerfAgent(name: "serf-fl1")
+        let serfB = try SerfAgent(name: "serf-fl2", join: serfA.address)
+        let serfC = try SerfAgent(name: "serf-fl3", join: serfA.address)
+        let ours = Self.node("swift-fl")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await waitUntil(timeout: 10) { await ours.members.filter { $0.status == .alive }.count == 4 })
+
+        serfB.kill9()
+        serfC.kill9()
+        #expect(await waitUntil(timeout: 30) { await Self.status(of: "serf-fl2", in: ours) == .dead })
+        #expect(await eventually(timeout: 30) { serfA.status(of: "serf-fl3") == "failed" })
+
+        // Ours forces serf-fl2 out: serf-fl1 shows it left.
+        #expect(await ours.forceLeave("serf-fl2"))
+        #expect(await Self.status(of: "serf-fl2", in: ours) == .left)
+        #expect(await eventually(timeout: 10) { serfA.status(of: "serf-fl2") == "left" })
+
+        // serf-fl1 forces serf-fl3 out: ours shows it left.
+        #expect(await waitUntil(timeout: 30) { await Self.status(of: "serf-fl3", in: ours) == .dead })
+        _ = await onThread { try? serfA.rpc(["force-leave", "serf-fl3"]) }
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-fl3", in: ours) == .left })
+        #expect(await !ours.forceLeave("serf-fl1"), "an alive member is not forced out")
+    }
 }

@@ -170,3 +170,22 @@ struct StatePrecedenceTests {
         #expect(expired.events.contains { if case .failed = $0 { true } else { false } })
     }
 }
+
+@Suite("Force-leave")
+struct ForceLeaveTests {
+    @Test("force-leave turns a dead member into a left one and stops reconnects; alive members are untouched")
+    func forceLeave() {
+        var h = Harness()
+        h.addPeers(2)
+        h.receive(.dead(SWIM.Dead(incarnation: 1, node: "peer-1", from: "peer-2")))
+        #expect(h.node.reconnectCandidateNames == ["peer-1"])
+        let result = h.node.forceLeave("peer-1", at: h.now, using: &h.rng)
+        #expect(result.wasDead)
+        #expect(result.effects.events.contains { if case .left = $0 { true } else { false } })
+        #expect(h.status("peer-1") == .left)
+        #expect(h.node.reconnectCandidateNames.isEmpty)
+        #expect(!h.node.forceLeave("peer-2", at: h.now, using: &h.rng).wasDead)
+        #expect(h.status("peer-2") == .alive)
+        #expect(!h.node.forceLeave("nobody", at: h.now, using: &h.rng).wasDead)
+    }
+}

@@ -50,6 +50,9 @@ extension GossipNode {
             reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
         case "leave":
             Task { await self.leave() }
+        case "force-leave":
+            let name = body?["Node"]?.stringValue ?? ""
+            if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }
         case "stats":
             reply.body = statsValue()
         default:
