@@ -49,6 +49,8 @@ public actor GossipNode {
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
     var answeredQueries: Set<QueryIdentity> = []
+    var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
+    var nextSubscriber: UInt64 = 0
     /// The keyring as the event-loop handlers see it; follows key rotations.
     nonisolated let sharedKeyring: SharedKeyring
 
@@ -194,11 +196,31 @@ public actor GossipNode {
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
         eventContinuation.finish()
+        for subscriber in subscribers.values { subscriber.finish() }
+        subscribers = [:]
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters { waiter.resume() }
         logger.info("stopped")
     }
+
+    /// A new stream of membership events from now on, for as many listeners as want one (``events`` has one
+    /// consumer); it ends when the node stops or the listener stops iterating.
+    public func subscribe() -> AsyncStream<SWIM.MembershipEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        guard isRunning else {
+            continuation.finish()
+            return stream
+        }
+        nextSubscriber += 1
+        let key = nextSubscriber
+        subscribers[key] = continuation
+        continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(key) } }
+        return stream
+    }
+
+    func unsubscribe(_ key: UInt64) { subscribers[key] = nil }
 
     /// Returns once the node has stopped.
     public func waitUntilStopped() async {
@@ -322,6 +344,7 @@ public actor GossipNode {
                 }
                 logger.info("\(event)")
                 eventContinuation.yield(event)
+                for subscriber in subscribers.values { subscriber.yield(event) }
             }
         }
     }

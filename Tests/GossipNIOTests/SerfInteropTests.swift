@@ -260,4 +260,31 @@ struct SerfInteropTests {
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-fl3", in: ours) == .left })
         #expect(await !ours.forceLeave("serf-fl1"), "an alive member is not forced out")
     }
+
+    @Test("serf monitor against our control endpoint shows member events as they happen")
+    func monitorStream() async throws {
+        let ours = Self.node("swift-mon")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        let monitor = Process()
+        monitor.executableURL = URL(fileURLWithPath: SerfAgent.executable)
+        monitor.arguments = ["monitor", "-rpc-addr=\(rpc)"]
+        let output = Pipe()
+        monitor.standardOutput = output
+        try monitor.run()
+        defer {
+            if monitor.isRunning { kill(monitor.processIdentifier, SIGKILL) }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let address = try #require(await ours.boundAddress)
+        let serfA = try SerfAgent(name: "serf-mon", join: address)
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-mon", in: ours) == .alive })
+        try await Task.sleep(for: .milliseconds(500))
+        kill(monitor.processIdentifier, SIGINT)
+        let text = await onThread { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        #expect(text.contains("EventMemberJoin: serf-mon"), "\(text)")
+        #expect(text.contains("member-join"), "\(text)")
+        _ = serfA
+    }
 }

@@ -1,5 +1,7 @@
+import Foundation
 import MemberlistWire
 import NIOCore
+import SWIM
 
 /// One client connection of the control endpoint, speaking Serf's RPC protocol: a request header
 /// `{Command, Seq}`, a body for the commands that take one, and an answer `{Error, Seq}` with a body for those
@@ -17,6 +19,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     static let maximumRequestSize = 1 << 20
 
     let node: GossipNode
+    /// Streams and monitors this connection opened; they end when it closes.
+    private var feeds: [Task<Void, Never>] = []
     private var buffer: [UInt8] = []
     private var busy = false
     private var handshakeDone = false
@@ -60,6 +64,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             respond(context: context, RPCReply(sequence: sequence, error: "Handshake already performed"))
             return
         }
+        if command == "stream" || command == "monitor" {
+            startFeed(context: context, command: command, sequence: sequence, body: body)
+            return
+        }
         busy = true
         let node = self.node
         let requestBody = body
@@ -85,6 +93,71 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for feed in feeds { feed.cancel() }
+        feeds = []
+        context.fireChannelInactive()
+    }
+
+    /// `stream` (member events as records `{Event, Members}`) and `monitor` (events as log lines `{Log}`): an
+    /// acknowledgement, then one header with the request's Seq and one record per event until the client closes.
+    private func startFeed(context: ChannelHandlerContext, command: String, sequence: UInt64, body: MessagePackValue?) {
+        let filter = RPCEventFilter(body?["Type"]?.stringValue ?? "*")
+        let channel = context.channel
+        let node = self.node
+        respond(context: context, RPCReply(sequence: sequence))
+        feeds.append(
+            Task {
+                for await event in await node.subscribe() {
+                    guard let (kind, member) = RPCEventFilter.serfEvent(event) else { continue }
+                    let record: MessagePackValue
+                    if command == "monitor" {
+                        let line = "[INFO] serf: \(RPCEventFilter.logName(kind)): \(member.name) \(member.address.ip)"
+                        record = .map([(.string("Log"), .string(line))])
+                    } else {
+                        guard filter.accepts(kind) else { continue }
+                        record = .map([
+                            (.string("Event"), .string(kind)),
+                            (.string("Members"), .array([GossipNode.rpcMember(member)])),
+                        ])
+                    }
+                    let reply = RPCReply(sequence: sequence, body: record)
+                    channel.writeAndFlush(ByteBuffer(bytes: reply.encoded()), promise: nil)
+                }
+            })
+    }
+}
+
+/// Which member events a `stream` wants: `*`, or a comma-separated list such as `member-join,member-failed`.
+struct RPCEventFilter {
+    let all: Bool
+    let kinds: Set<String>
+
+    init(_ text: String) {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        all = parts.contains("*") || parts.contains("member")
+        kinds = Set(parts)
+    }
+
+    func accepts(_ kind: String) -> Bool { all || kinds.contains(kind) }
+
+    /// Serf's name for a membership event, and the member it is about; `nil` for events Serf does not report.
+    static func serfEvent(_ event: SWIM.MembershipEvent) -> (String, SWIM.Member)? {
+        switch event {
+        case .joined(let member): return ("member-join", member)
+        case .left(let member): return ("member-leave", member)
+        case .failed(let member): return ("member-failed", member)
+        case .updated(let member): return ("member-update", member)
+        case .removed(let member): return ("member-reap", member)
+        default: return nil
+        }
+    }
+
+    /// The name Serf's log uses: `EventMemberJoin` and so on.
+    static func logName(_ kind: String) -> String {
+        "Event" + kind.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
 
