@@ -20,10 +20,10 @@ struct AgentCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Unique node name. Default: the host name.")
-    var node: String = ProcessInfo.processInfo.hostName
+    var node: String?
 
-    @Option(help: "Address and port to bind UDP and TCP to (port 0 picks one).")
-    var bind: String = "0.0.0.0:7946"
+    @Option(help: "Address and port to bind UDP and TCP to (port 0 picks one). Default: 0.0.0.0:7946.")
+    var bind: String?
 
     @Option(help: "Address and port peers should use to reach this node (NAT, containers).")
     var advertise: String?
@@ -40,67 +40,79 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "A tag key=value, shown by `serf members` (repeatable).")
     var tags: [String] = []
 
-    @Option(help: "Timing profile: lan, wan or local.")
-    var profile: String = "lan"
+    @Option(help: "Timing profile: lan, wan or local. Default: lan.")
+    var profile: String?
 
-    @Option(help: "Address of the control endpoint (Serf's RPC protocol) for gossip members, join, leave.")
-    var rpcAddr: String = "127.0.0.1:7373"
+    @Option(help: "Address of the control endpoint (Serf's RPC protocol). Default: 127.0.0.1:7373.")
+    var rpcAddr: String?
 
     @Option(help: "Serve Prometheus metrics over HTTP at this address (for example 127.0.0.1:9100).")
     var metricsAddr: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Default: info.")
+    var logLevel: String?
+
+    @Option(
+        help: """
+            A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
+            profile, rpc_addr, metrics_addr, log_level. Flags override it.
+            """)
+    var config: String?
+
+    /// The flags over the configuration file over the defaults.
+    func resolved() throws -> AgentSettings {
+        var settings = try config.map(AgentSettings.load) ?? AgentSettings()
+        if let node { settings.nodeName = node }
+        if let bind { settings.bind = bind }
+        if let advertise { settings.advertise = advertise }
+        if !seeds.isEmpty { settings.startJoin = seeds }
+        if let encrypt { settings.encryptKey = encrypt }
+        if let keyringFile { settings.keyringFile = keyringFile }
+        for tag in tags {
+            let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw ValidationError("--tag '\(tag)' is not key=value") }
+            settings.tags[String(parts[0])] = String(parts[1])
+        }
+        if let profile { settings.profile = profile }
+        if let rpcAddr { settings.rpcAddr = rpcAddr }
+        if let metricsAddr { settings.metricsAddr = metricsAddr }
+        if let logLevel { settings.logLevel = logLevel }
+        try settings.validate()
+        return settings
+    }
 
     func validate() throws {
-        guard !node.isEmpty else { throw ValidationError("--node must not be empty") }
-        guard SWIM.Settings.preset(named: profile) != nil else {
-            throw ValidationError("--profile must be lan, wan or local, not '\(profile)'")
-        }
-        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
-            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
-        }
-        guard encrypt == nil || keyringFile == nil else {
-            throw ValidationError("--encrypt and --keyring-file cannot be combined")
-        }
-        for tag in tags where !tag.contains("=") {
-            throw ValidationError("--tag '\(tag)' is not key=value")
-        }
-        _ = try AddressArgument.parse(bind, option: "--bind")
-        _ = try AddressArgument.parse(rpcAddr, option: "--rpc-addr")
-        if let metricsAddr { _ = try AddressArgument.parse(metricsAddr, option: "--metrics-addr") }
-        if let advertise { _ = try AddressArgument.parse(advertise, option: "--advertise") }
+        _ = try resolved()
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let settings = try resolved()
+        let level = Logger.Level(rawValue: settings.logLevel.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        var configuration = NodeConfiguration(name: node)
-        configuration.bindAddress = try AddressArgument.parse(bind, option: "--bind")
-        configuration.advertiseAddress = try advertise.map { try AddressArgument.parse($0, option: "--advertise") }
-        configuration.settings = SWIM.Settings.preset(named: profile) ?? .lan
-        configuration.tags = Dictionary(
-            tags.map { tag in
-                let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                return (String(parts[0]), String(parts[1]))
-            }, uniquingKeysWith: { $1 })
-        configuration.keyring = try loadKeyring()
+        var configuration = NodeConfiguration(name: settings.nodeName)
+        configuration.bindAddress = try AddressArgument.parse(settings.bind, option: "bind")
+        configuration.advertiseAddress = try settings.advertise.map {
+            try AddressArgument.parse($0, option: "advertise")
+        }
+        configuration.settings = SWIM.Settings.preset(named: settings.profile) ?? .lan
+        configuration.tags = settings.tags
+        configuration.keyring = try settings.loadKeyring()
         let logger = Logger(label: "gossip.agent")
         let node = GossipNode(configuration: configuration, logger: logger)
         var service = GossipNodeService(
-            node: node, seeds: try seeds.map { try AddressArgument.resolve($0) },
-            rpcAddress: try AddressArgument.parse(rpcAddr, option: "--rpc-addr"))
+            node: node, seeds: try settings.startJoin.map { try AddressArgument.resolve($0) },
+            rpcAddress: try AddressArgument.parse(settings.rpcAddr, option: "rpc_addr"))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let metricsAddr {
+        if let metricsAddr = settings.metricsAddr {
             let registry = PrometheusCollectorRegistry()
             service.metrics = NodeMetrics(
-                node: node.configuration.name, factory: PrometheusMetricsFactory(registry: registry))
+                node: configuration.name, factory: PrometheusMetricsFactory(registry: registry))
             let endpoint = PrometheusEndpoint(
-                address: try AddressArgument.parse(metricsAddr, option: "--metrics-addr"), registry: registry,
+                address: try AddressArgument.parse(metricsAddr, option: "metrics_addr"), registry: registry,
                 logger: logger)
             services.append(.init(service: endpoint))
         }
@@ -113,29 +125,6 @@ struct AgentCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await group.run()
-    }
-
-    func loadKeyring() throws -> Keyring? {
-        if let encrypt {
-            guard let key = Data(base64Encoded: encrypt) else { throw ValidationError("--encrypt is not base64") }
-            do { return try Keyring(primaryKey: [UInt8](key)) } catch { throw ValidationError("--encrypt: \(error)") }
-        }
-        guard let keyringFile else { return nil }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: keyringFile)) } catch {
-            throw ValidationError("cannot read --keyring-file \(keyringFile): \(error.localizedDescription)")
-        }
-        guard let list = try? JSONSerialization.jsonObject(with: data) as? [String] else {
-            throw ValidationError("--keyring-file \(keyringFile) is not a JSON array of base64 keys")
-        }
-        var keys: [[UInt8]] = []
-        for (index, text) in list.enumerated() {
-            guard let key = Data(base64Encoded: text) else {
-                throw ValidationError("--keyring-file \(keyringFile): key \(index + 1) is not base64")
-            }
-            keys.append([UInt8](key))
-        }
-        do { return try Keyring(keys: keys) } catch { throw ValidationError("--keyring-file \(keyringFile): \(error)") }
     }
 }
 
