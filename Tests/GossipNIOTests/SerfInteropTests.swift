@@ -287,4 +287,31 @@ struct SerfInteropTests {
         #expect(text.contains("member-join"), "\(text)")
         _ = serfA
     }
+
+    @Test("our RPC client lists members with their tags from a serf agent and from ours alike")
+    func rpcClientBothWays() async throws {
+        let serfA = try SerfAgent(name: "serf-cl", tags: ["role": "db"])
+        let serfB = try SerfAgent(name: "serf-cl2", tags: ["role": "cache"], join: serfA.address)
+        let ours = Self.node("swift-cl", tags: ["role": "web"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await waitUntil(timeout: 10) { await ours.members.filter { $0.status == .alive }.count == 3 })
+        #expect(await eventually(timeout: 10) { serfB.status(of: "swift-cl") == "alive" })
+
+        let expected = ["serf-cl": ["role": "db"], "serf-cl2": ["role": "cache"], "swift-cl": ["role": "web"]]
+        for address in [serfA.rpcAddress, "\(rpc)"] {
+            let members = await onThread { (try? SerfRPCClient(address: address).members(status: "alive")) ?? [] }
+            let tags = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.tags) })
+            #expect(tags == expected, "\(address): \(members)")
+        }
+        let refused = await onThread { () -> String in
+            do {
+                _ = try SerfRPCClient(address: "127.0.0.1:1")
+                return "connected"
+            } catch { return "\(error)" }
+        }
+        #expect(refused.contains("cannot connect"))
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GossipCore
+import GossipNIO
 import MemberlistWire
 
 /// The flag every control command takes.
@@ -27,19 +28,7 @@ struct MembersCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = try RPCClient(address: rpc.rpcAddr)
-        let body: MessagePackValue? =
-            if let status {
-                try client.call(
-                    "members-filtered",
-                    body: .map([
-                        (.string("Tags"), .map([])), (.string("Status"), .string(status)),
-                        (.string("Name"), .string("")),
-                    ]), expectsBody: true)
-            } else {
-                try client.call("members", expectsBody: true)
-            }
-        let members = (body?["Members"]?.arrayValue ?? []).map(MemberRow.init)
+        let members = try SerfRPCClient(address: rpc.rpcAddr).members(status: status)
         switch format {
         case "json":
             let objects: [[String: Any]] = members.map {
@@ -62,27 +51,6 @@ struct MembersCommand: ParsableCommand {
     }
 }
 
-/// One member of an RPC `members` answer.
-struct MemberRow {
-    var name: String
-    var address: String
-    var status: String
-    var tags: [String: String]
-
-    init(_ value: MessagePackValue) {
-        name = value["Name"]?.stringValue ?? ""
-        status = value["Status"]?.stringValue ?? ""
-        let ip = value["Addr"]?.bytesValue.flatMap { IPAddress(bytes: $0) }
-        let port = UInt16(clamping: value["Port"]?.integerValue ?? 0)
-        address = ip.map { NodeAddress(ip: $0, port: port).description } ?? "?"
-        var tags: [String: String] = [:]
-        for pair in value["Tags"]?.mapValue ?? [] {
-            if let key = pair.key.stringValue, let text = pair.value.stringValue { tags[key] = text }
-        }
-        self.tags = tags
-    }
-}
-
 /// `gossip join ADDR...`: asks an agent to join through the given members.
 struct JoinCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,7 +62,7 @@ struct JoinCommand: ParsableCommand {
     var addresses: [String]
 
     func run() throws {
-        let client = try RPCClient(address: rpc.rpcAddr)
+        let client = try SerfRPCClient(address: rpc.rpcAddr)
         let body = try client.call(
             "join",
             body: .map([
@@ -112,7 +80,7 @@ struct LeaveCommand: ParsableCommand {
     @OptionGroup var rpc: RPCOptions
 
     func run() throws {
-        let client = try RPCClient(address: rpc.rpcAddr)
+        let client = try SerfRPCClient(address: rpc.rpcAddr)
         _ = try client.call("leave", expectsBody: false)
         print("Graceful leave requested.")
     }
@@ -129,7 +97,7 @@ struct ForceLeaveCommand: ParsableCommand {
     var node: String
 
     func run() throws {
-        let client = try RPCClient(address: rpc.rpcAddr)
+        let client = try SerfRPCClient(address: rpc.rpcAddr)
         _ = try client.call(
             "force-leave", body: .map([(.string("Node"), .string(node)), (.string("Prune"), .bool(false))]),
             expectsBody: false)
