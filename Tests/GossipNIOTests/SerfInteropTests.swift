@@ -95,6 +95,9 @@ struct SerfInteropTests {
         try await Task.sleep(for: .seconds(2))
         #expect(serfA.status(of: "swift-wrong-key") == nil)
         #expect(await ours.members.allSatisfy { $0.name != "swift-wrong-key" })
+        // The stranger's join fails and is counted; the serf agent's answer is one it cannot open.
+        #expect(await stranger.statistics.streamsFailed >= 1)
+        #expect(await ours.statistics.packetsDropped == 0)
     }
 
     @Test("in a two-member cluster our graceful leave is shown as left")

@@ -1,0 +1,39 @@
+import GossipCore
+import GossipNIO
+import Logging
+import SWIM
+import Testing
+
+/// A node that binds one address and advertises another (NAT, containers).
+@Suite("Advertise address")
+struct AdvertiseTests {
+    @Test("peers record and use the advertised address, not the bound one")
+    func advertisedAddress() async throws {
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        var seedConfiguration = NodeConfiguration(name: "seed")
+        seedConfiguration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
+        seedConfiguration.settings = .local
+        let seed = GossipNode(configuration: seedConfiguration, logger: quiet)
+        try await seed.start()
+        defer { Task { await seed.shutdown() } }
+
+        // Bound on every address, advertised as 127.0.0.2, which reaches it on Linux's 127.0.0.0/8 loopback.
+        let port = try freePort()
+        var configuration = NodeConfiguration(name: "behind-nat")
+        configuration.bindAddress = NodeAddress(ip: .v4(0), port: port)
+        configuration.advertiseAddress = NodeAddress("127.0.0.2:\(port)")
+        configuration.settings = .local
+        let node = GossipNode(configuration: configuration, logger: quiet)
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+
+        let seedAddress = try #require(await seed.boundAddress)
+        #expect(await node.join([seedAddress]) == 1)
+        let recorded = await seed.members.first { $0.name == "behind-nat" }?.address
+        #expect(recorded == NodeAddress("127.0.0.2:\(port)"))
+        // The seed's probes reach it at the advertised address: it stays alive through several probe rounds.
+        try await Task.sleep(for: .seconds(3))
+        #expect(await seed.members.first { $0.name == "behind-nat" }?.status == .alive)
+        #expect(await seed.protocolStatistics.failedProbes == 0)
+    }
+}
