@@ -94,24 +94,34 @@ public actor GossipNode {
         guard !isRunning else { return }
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(of: DatagramHandler.Datagram.self)
         let bind = configuration.bindAddress
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(continuation: datagramContinuation))
+        // With port 0 the UDP socket picks a port that TCP may not have free (an outgoing connection can hold
+        // it): try again with another, a few times.
+        var attempt = 0
+        var sockets: (udp: any Channel, tcp: any Channel, bound: NodeAddress)?
+        while sockets == nil {
+            attempt += 1
+            let udp = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            DatagramHandler(continuation: datagramContinuation))
+                    }
                 }
+                .bind(host: bind.ip.description, port: Int(bind.port)).get()
+            guard let port = udp.localAddress?.port else {
+                throw WireError.invalidField(name: "bind", reason: "no port")
             }
-            .bind(host: bind.ip.description, port: Int(bind.port)).get()
-        guard let port = udp.localAddress?.port else { throw WireError.invalidField(name: "bind", reason: "no port") }
-        let bound = NodeAddress(ip: bind.ip, port: UInt16(port))
-        let tcp: any Channel
-        do {
-            tcp = try await streamServer(on: bound)
-        } catch {
-            try? await udp.close()
-            throw error
+            let bound = NodeAddress(ip: bind.ip, port: UInt16(port))
+            do {
+                sockets = (udp, try await streamServer(on: bound), bound)
+            } catch {
+                try? await udp.close()
+                if bind.port != 0 || attempt >= 20 { throw error }
+            }
         }
+        guard let (udp, tcp, bound) = sockets else { return }
         datagramChannel = udp
         streamChannel = tcp
         boundAddress = bound

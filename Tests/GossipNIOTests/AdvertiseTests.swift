@@ -13,6 +13,7 @@ struct AdvertiseTests {
         var seedConfiguration = NodeConfiguration(name: "seed")
         seedConfiguration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
         seedConfiguration.settings = .local
+        seedConfiguration.settings.streamTimeout = .seconds(10)  // generous under a loaded test run
         let seed = GossipNode(configuration: seedConfiguration, logger: quiet)
         try await seed.start()
         defer { Task { await seed.shutdown() } }
@@ -23,6 +24,7 @@ struct AdvertiseTests {
         configuration.bindAddress = NodeAddress(ip: .v4(0), port: port)
         configuration.advertiseAddress = NodeAddress("127.0.0.2:\(port)")
         configuration.settings = .local
+        configuration.settings.streamTimeout = .seconds(10)  // generous under a loaded test run
         let node = GossipNode(configuration: configuration, logger: quiet)
         try await node.start()
         defer { Task { await node.shutdown() } }

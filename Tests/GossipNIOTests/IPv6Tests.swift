@@ -14,6 +14,7 @@ struct IPv6Tests {
             var configuration = NodeConfiguration(name: name)
             configuration.bindAddress = NodeAddress("[::1]:0")!
             configuration.settings = .local
+            configuration.settings.streamTimeout = .seconds(10)  // generous under a loaded test run
             configuration.leavePropagationDelay = .milliseconds(100)
             return GossipNode(configuration: configuration, logger: quiet)
         }

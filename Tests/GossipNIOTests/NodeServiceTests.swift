@@ -15,6 +15,7 @@ struct NodeServiceTests {
         var configuration = NodeConfiguration(name: name)
         configuration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
         configuration.settings = .local
+        configuration.settings.streamTimeout = .seconds(10)  // generous under a loaded test run
         configuration.leavePropagationDelay = .milliseconds(200)
         return configuration
     }
