@@ -139,16 +139,9 @@ enum AddressArgument {
 
     /// A literal address, or `name[:port]` resolved through DNS (port 7946 when none is given).
     static func resolve(_ text: String) throws -> NodeAddress {
-        if let address = try? parse(text, option: "--join") { return address }
-        var host = Substring(text)
-        var port = 7946
-        if let colon = text.lastIndex(of: ":"), let parsed = Int(text[text.index(after: colon)...]) {
-            host = text[..<colon]
-            port = parsed
+        guard let address = NodeAddress(resolving: text) else {
+            throw ValidationError("--join '\(text)' does not resolve to an address")
         }
-        guard let resolved = try? SocketAddress.makeAddressResolvingHost(String(host), port: port),
-            let ipText = resolved.ipAddress, let ip = IPAddress(ipText)
-        else { throw ValidationError("--join '\(text)' does not resolve to an address") }
-        return NodeAddress(ip: ip, port: UInt16(port))
+        return address
     }
 }

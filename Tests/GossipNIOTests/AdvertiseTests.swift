@@ -39,3 +39,18 @@ struct AdvertiseTests {
         #expect(await seed.protocolStatistics.failedProbes == 0)
     }
 }
+
+@Suite("Seed addresses")
+struct SeedAddressTests {
+    @Test("seeds are literal addresses, bare IPs on port 7946, or names resolved by the system resolver")
+    func resolving() {
+        #expect(NodeAddress(resolving: "10.0.0.1:8000") == NodeAddress("10.0.0.1:8000"))
+        #expect(NodeAddress(resolving: "10.0.0.1") == NodeAddress("10.0.0.1:7946"))
+        #expect(NodeAddress(resolving: "[::1]:9") == NodeAddress("[::1]:9"))
+        let local = NodeAddress(resolving: "localhost:7001")
+        #expect(local?.port == 7001)
+        #expect(local.map { $0.ip == .loopbackV4 || $0.ip.description == "::1" } == true)
+        #expect(NodeAddress(resolving: "localhost")?.port == 7946)
+        #expect(NodeAddress(resolving: "") == nil)
+    }
+}

@@ -44,7 +44,7 @@ extension GossipNode {
             }
         case "join":
             let existing = body?["Existing"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            let addresses = existing.compactMap(Self.resolveSeed)
+            let addresses = existing.compactMap { NodeAddress(resolving: $0) }
             let joined = addresses.isEmpty ? 0 : await join(addresses)
             if joined == 0 { reply.error = "could not join any of \(existing.joined(separator: ", "))" }
             reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
@@ -88,20 +88,6 @@ extension GossipNode {
         case .dead: return "failed"
         case .left: return "left"
         }
-    }
-
-    static func resolveSeed(_ text: String) -> NodeAddress? {
-        if let address = NodeAddress(text) { return address }
-        var host = Substring(text)
-        var port = 7946
-        if let colon = text.lastIndex(of: ":"), let parsed = Int(text[text.index(after: colon)...]) {
-            host = text[..<colon]
-            port = parsed
-        }
-        guard let resolved = try? SocketAddress.makeAddressResolvingHost(String(host), port: port),
-            let ipText = resolved.ipAddress, let ip = IPAddress(ipText)
-        else { return nil }
-        return NodeAddress(ip: ip, port: UInt16(port))
     }
 
     func statsValue() -> MessagePackValue {
