@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GossipCore", targets: ["GossipCore"]),
         .library(name: "SWIM", targets: ["SWIM"]),
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
+        .library(name: "Serf", targets: ["Serf"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
         .library(name: "GossipNIO", targets: ["GossipNIO"]),
         .executable(name: "gossip", targets: ["gossip"]),
@@ -30,6 +31,8 @@ let package = Package(
             name: "SWIM",
             dependencies: ["GossipCore", .product(name: "HeapModule", package: "swift-collections")]
         ),
+        // Serf's layer as pure values: Lamport clocks, event de-duplication.
+        .target(name: "Serf"),
         // Bytes <-> messages: memberlist's and Serf's wire format, packet layers (compound, CRC, LZW, AES-GCM), streams.
         .target(
             name: "MemberlistWire",
@@ -39,7 +42,7 @@ let package = Package(
         .target(
             name: "GossipNIO",
             dependencies: [
-                "GossipCore", "SWIM", "MemberlistWire",
+                "GossipCore", "SWIM", "MemberlistWire", "Serf",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,6 +86,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "SerfTests", dependencies: ["Serf"]),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,14 @@ extension GossipNode {
     /// Handles a Serf query if it is one this node answers; other Serf messages are left alone.
     func handleSerfMessage(_ payload: [UInt8]) {
         let message = try? SerfMessage(decoding: payload)
+        if case .userEvent(let event)? = message {
+            if serf.isNew(event) {
+                // New to us: pass it on (Serf rebroadcasts every new event) and deliver it.
+                instance?.broadcast(payload, key: Self.broadcastKey(of: event))
+                deliver(event)
+            }
+            return
+        }
         if case .leave(let intent)? = message, intent.node != configuration.name {
             // A leave intent about a failed member is a force-leave: it is gone for good.
             applyForceLeave(intent.node)

@@ -50,6 +50,7 @@ public actor GossipNode {
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
     var answeredQueries: Set<QueryIdentity> = []
     var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
+    var userEventSubscribers: [UInt64: AsyncStream<SerfMessage.UserEvent>.Continuation] = [:]
     var nextSubscriber: UInt64 = 0
     /// The keyring as the event-loop handlers see it; follows key rotations.
     nonisolated let sharedKeyring: SharedKeyring
@@ -208,6 +209,8 @@ public actor GossipNode {
         eventContinuation.finish()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers = [:]
+        for subscriber in userEventSubscribers.values { subscriber.finish() }
+        userEventSubscribers = [:]
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters { waiter.resume() }
@@ -230,7 +233,10 @@ public actor GossipNode {
         return stream
     }
 
-    func unsubscribe(_ key: UInt64) { subscribers[key] = nil }
+    func unsubscribe(_ key: UInt64) {
+        subscribers[key] = nil
+        userEventSubscribers[key] = nil
+    }
 
     /// Returns once the node has stopped.
     public func waitUntilStopped() async {

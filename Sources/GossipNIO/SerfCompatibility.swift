@@ -1,4 +1,5 @@
 import MemberlistWire
+import Serf
 
 /// What a node needs of Serf's layer so that Serf agents accept it as one of their own: a member Lamport clock
 /// witnessed from Serf's messages, a valid Serf push-pull user state, and a leave intent before a graceful leave
@@ -12,6 +13,8 @@ struct SerfCompatibility: Sendable {
     private(set) var memberClock: UInt64 = 2
     private(set) var eventClock: UInt64 = 1
     private(set) var queryClock: UInt64 = 1
+    /// Recent user events, so that each is delivered and rebroadcast once.
+    var recentEvents = Serf.UserEventBuffer()
 
     mutating func witness(_ time: UInt64, _ clock: WritableKeyPath<SerfCompatibility, UInt64>) {
         if time >= self[keyPath: clock] { self[keyPath: clock] = time + 1 }
@@ -23,7 +26,6 @@ struct SerfCompatibility: Sendable {
         switch message {
         case .join(let intent): witness(intent.lamportTime, \.memberClock)
         case .leave(let intent): witness(intent.lamportTime, \.memberClock)
-        case .userEvent(let event): witness(event.lamportTime, \.eventClock)
         case .query(let query): witness(query.lamportTime, \.queryClock)
         case .pushPull(let state):
             witness(state.lamportTime &- 1, \.memberClock)
@@ -47,5 +49,20 @@ struct SerfCompatibility: Sendable {
     mutating func leaveIntent(about node: String) -> [UInt8] {
         defer { memberClock += 1 }
         return SerfMessage.leave(SerfMessage.LeaveIntent(lamportTime: memberClock, node: node)).encode()
+    }
+
+    /// A new user event of this node, stamped with the event clock and remembered as seen.
+    mutating func newUserEvent(name: String, payload: [UInt8], coalesce: Bool) -> SerfMessage.UserEvent {
+        let event = SerfMessage.UserEvent(lamportTime: eventClock, name: name, payload: payload, coalesce: coalesce)
+        eventClock += 1
+        _ = recentEvents.record(.init(name: name, payload: payload), at: event.lamportTime, clock: eventClock)
+        return event
+    }
+
+    /// Witnesses a received user event's time and tells whether the event is new (Serf's `handleUserEvent`).
+    mutating func isNew(_ event: SerfMessage.UserEvent) -> Bool {
+        witness(event.lamportTime, \.eventClock)
+        return recentEvents.record(
+            .init(name: event.name, payload: event.payload), at: event.lamportTime, clock: eventClock)
     }
 }

@@ -6,7 +6,7 @@ extension SWIM.Instance {
     /// falsely accused node still hears of it). One packet per member; nothing is sent when nothing is pending.
     mutating func gossip(at now: Instant, using rng: inout some RandomNumberGenerator) {
         arm(.gossip, at: now + settings.gossipInterval)
-        guard !broadcasts.isEmpty else { return }
+        guard !broadcasts.isEmpty || !applicationBroadcasts.isEmpty else { return }
         let deadline = settings.gossipToTheDeadTime
         let targets = randomMembers(settings.gossipNodes, using: &rng) { member in
             guard member.name != name else { return false }

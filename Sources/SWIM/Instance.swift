@@ -39,6 +39,9 @@ extension SWIM {
         var suspicions: [String: Suspicion] = [:]
         /// Broadcasts waiting to be piggybacked or gossiped.
         var broadcasts = BroadcastQueue()
+        /// The application's broadcasts (Serf's intents, events and queries): they fill what room memberlist's
+        /// own broadcasts leave in each packet, as memberlist's delegate `GetBroadcasts` does.
+        var applicationBroadcasts = BroadcastQueue()
         /// Lifeguard's local health.
         public internal(set) var awareness: Awareness
         /// Last sequence number used for a ping.
@@ -208,10 +211,23 @@ extension SWIM {
             broadcasts.enqueue(message, key: key, size: sizing.encodedSize(of: message))
         }
 
-        /// Broadcasts that fit in `limit` bytes, each costing its size plus the compound's 2-byte length.
+        /// Broadcasts that fit in `limit` bytes, each costing its size plus the compound's 2-byte length:
+        /// memberlist's own first, then the application's in the room left.
         mutating func takeBroadcasts(limit: Int) -> [Message] {
-            broadcasts.dequeue(
-                overhead: 2, limit: limit, transmitLimit: settings.retransmitLimit(clusterSize: nodes.count))
+            let transmitLimit = settings.retransmitLimit(clusterSize: nodes.count)
+            var taken = broadcasts.dequeue(overhead: 2, limit: limit, transmitLimit: transmitLimit)
+            guard !applicationBroadcasts.isEmpty else { return taken }
+            let used = taken.reduce(0) { $0 + 2 + sizing.encodedSize(of: $1) }
+            taken += applicationBroadcasts.dequeue(overhead: 2, limit: limit - used, transmitLimit: transmitLimit)
+            return taken
+        }
+
+        /// Queues application bytes (a Serf message) to be gossiped as a memberlist `user` message, piggybacked
+        /// and sent on gossip ticks up to the retransmit limit. A newer broadcast under the same `key` replaces
+        /// the older one.
+        public mutating func broadcast(_ payload: [UInt8], key: String) {
+            let message = Message.user(payload)
+            applicationBroadcasts.enqueue(message, key: key, size: sizing.encodedSize(of: message))
         }
 
         /// memberlist's `sendMsg`: `message` plus as many broadcasts as fit in the rest of the packet.

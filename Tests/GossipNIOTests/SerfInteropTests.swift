@@ -162,8 +162,13 @@ struct SerfInteropTests {
         #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
         let info = await onThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
-        let unsupported = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "deploy"])) == nil }
+        let unsupported = await onThread { (try? serfA.run(["tags", "-rpc-addr=\(rpc)", "-set", "k=v"])) == nil }
         #expect(unsupported, "an unsupported command is refused")
+        // `serf event` through our endpoint reaches the serf agent once.
+        let sent = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "via-our-rpc", "p"])) != nil }
+        #expect(sent)
+        #expect(
+            await eventually(timeout: 10) { serfA.log.components(separatedBy: "user-event: via-our-rpc").count == 2 })
     }
 
     @Test("a forged ping from a stranger is answered; 200 concurrent push-pulls are all served")
@@ -316,5 +321,42 @@ struct SerfInteropTests {
             } catch { return "\(error)" }
         }
         #expect(refused.contains("cannot connect"))
+    }
+
+    @Test("user events both ways, each delivered exactly once")
+    func userEvents() async throws {
+        let serfA = try SerfAgent(name: "serf-ev1")
+        let serfB = try SerfAgent(name: "serf-ev2", join: serfA.address)
+        let ours = Self.node("swift-ev")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let events = await ours.subscribeUserEvents()
+        let collected = Task {
+            var seen: [SerfMessage.UserEvent] = []
+            for await event in events { seen.append(event) }
+            return seen
+        }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfB.status(of: "swift-ev") == "alive" })
+
+        // serf → ours: `serf event` on serf-ev2 reaches us once.
+        _ = await onThread { try? serfB.rpc(["event", "deploy", "v1"]) }
+        // ours → serf: reaches both serf agents once (their logs record every user event they deliver).
+        try await ours.sendUserEvent(name: "hello-swift", payload: Array("x".utf8))
+        #expect(
+            await eventually(timeout: 10) {
+                serfA.log.components(separatedBy: "user-event: hello-swift").count == 2
+                    && serfB.log.components(separatedBy: "user-event: hello-swift").count == 2
+            })
+        await #expect(throws: GossipNode.UserEventError.self) {
+            try await ours.sendUserEvent(name: "big", payload: Array(repeating: 0, count: 600))
+        }
+        try await Task.sleep(for: .seconds(3))  // time for any duplicate to show up
+        await ours.shutdown()
+        let seen = await collected.value
+        #expect(seen.filter { $0.name == "deploy" }.map(\.payload) == [Array("v1".utf8)], "\(seen)")
+        #expect(seen.filter { $0.name == "hello-swift" }.count == 1, "delivered locally once")
+        #expect(serfA.log.components(separatedBy: "user-event: hello-swift").count == 2, "\(serfA.log)")
+        #expect(serfB.log.components(separatedBy: "user-event: hello-swift").count == 2)
     }
 }

@@ -62,3 +62,29 @@ struct BroadcastQueueTests {
         #expect(SWIM.MessagePackSizing().encodedSize(of: .nack(SWIM.Nack(sequenceNumber: 17))) == 9)
     }
 }
+
+@Suite("Application broadcasts")
+struct ApplicationBroadcastTests {
+    @Test("application bytes ride after memberlist's broadcasts, up to the retransmit limit")
+    func applicationBroadcasts() {
+        var h = Harness()
+        h.addPeers(3)  // n = 4: retransmit limit 4 × ceil(log10 5) = 4
+        // Let memberlist's own alive broadcasts run out first.
+        for _ in 0..<20 { _ = h.fire(.gossip) }
+        h.node.broadcast([3, 1, 2, 3], key: "event-1")
+        var transmissions = 0
+        for _ in 0..<10 {
+            let sent = h.fire(.gossip).sentMessages
+            transmissions += sent.filter { $0 == .user([3, 1, 2, 3]) }.count
+        }
+        #expect(transmissions == 4)
+        // A newer broadcast under the same key replaces the older.
+        h.node.broadcast([3, 9], key: "event-2")
+        h.node.broadcast([3, 8], key: "event-2")
+        let sent = h.fire(.gossip).sentMessages
+        #expect(sent.contains(.user([3, 8])) && !sent.contains(.user([3, 9])))
+        // And it is piggybacked on a probe as well.
+        let piggybacked = h.fire(.probe).sentMessages
+        #expect(piggybacked.contains(.user([3, 8])))
+    }
+}

@@ -50,6 +50,14 @@ extension GossipNode {
             reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
         case "leave":
             Task { await self.leave() }
+        case "event":
+            do {
+                try sendUserEvent(
+                    name: body?["Name"]?.stringValue ?? "", payload: body?["Payload"]?.bytesValue ?? [],
+                    coalesce: body?["Coalesce"]?.boolValue ?? false)
+            } catch {
+                reply.error = "\(error)"
+            }
         case "force-leave":
             let name = body?["Node"]?.stringValue ?? ""
             if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }

@@ -108,6 +108,20 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let channel = context.channel
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
+        if command == "stream", filter.acceptsUserEvents {
+            feeds.append(
+                Task {
+                    for await event in await node.subscribeUserEvents() where filter.accepts(userEvent: event.name) {
+                        let record = MessagePackValue.map([
+                            (.string("Event"), .string("user")), (.string("LTime"), .uint(event.lamportTime)),
+                            (.string("Name"), .string(event.name)), (.string("Payload"), .binary(event.payload)),
+                            (.string("Coalesce"), .bool(event.coalesce)),
+                        ])
+                        channel.writeAndFlush(
+                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                    }
+                })
+        }
         feeds.append(
             Task {
                 for await event in await node.subscribe() {
@@ -133,15 +147,23 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 /// Which member events a `stream` wants: `*`, or a comma-separated list such as `member-join,member-failed`.
 struct RPCEventFilter {
     let all: Bool
+    let allMemberEvents: Bool
     let kinds: Set<String>
 
     init(_ text: String) {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        all = parts.contains("*") || parts.contains("member")
+        all = parts.contains("*")
+        allMemberEvents = all || parts.contains("member")
         kinds = Set(parts)
     }
 
-    func accepts(_ kind: String) -> Bool { all || kinds.contains(kind) }
+    func accepts(_ kind: String) -> Bool { allMemberEvents || kinds.contains(kind) }
+
+    /// `true` when user events of some name are wanted (`*`, `user` or `user:NAME`).
+    var acceptsUserEvents: Bool { all || kinds.contains { $0 == "user" || $0.hasPrefix("user:") } }
+
+    /// `true` when user events called `name` are wanted.
+    func accepts(userEvent name: String) -> Bool { all || kinds.contains("user") || kinds.contains("user:" + name) }
 
     /// Serf's name for a membership event, and the member it is about; `nil` for events Serf does not report.
     static func serfEvent(_ event: SWIM.MembershipEvent) -> (String, SWIM.Member)? {

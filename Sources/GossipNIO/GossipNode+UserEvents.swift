@@ -1,0 +1,53 @@
+import MemberlistWire
+import SWIM
+
+/// Serf's user events: sent to the whole cluster by gossip, delivered once on every node (Serf's agents and ours).
+extension GossipNode {
+    /// Serf's limit on a user event's name and payload together (`UserEventSizeLimit`).
+    public static let userEventSizeLimit = 512
+
+    /// Why a user event was refused.
+    public struct UserEventError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// Sends a user event to every member: delivered here first, then gossiped (each node delivers it once and
+    /// passes it on). `coalesce` lets receivers keep only the newest event of a name within a short window.
+    public func sendUserEvent(name: String, payload: [UInt8], coalesce: Bool = true) throws {
+        guard isRunning else { throw UserEventError(description: "the node is not running") }
+        let size = name.utf8.count + payload.count
+        guard size <= Self.userEventSizeLimit else {
+            throw UserEventError(
+                description:
+                    "user event is \(size) bytes (name and payload), over the limit of \(Self.userEventSizeLimit)")
+        }
+        let event = serf.newUserEvent(name: name, payload: payload, coalesce: coalesce)
+        instance?.broadcast(SerfMessage.userEvent(event).encode(), key: Self.broadcastKey(of: event))
+        deliver(event)
+    }
+
+    /// User events from now on, each once, for as many listeners as want them; ends when the node stops.
+    public func subscribeUserEvents() -> AsyncStream<SerfMessage.UserEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: SerfMessage.UserEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        guard isRunning else {
+            continuation.finish()
+            return stream
+        }
+        nextSubscriber += 1
+        let key = nextSubscriber
+        userEventSubscribers[key] = continuation
+        continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(key) } }
+        return stream
+    }
+
+    func deliver(_ event: SerfMessage.UserEvent) {
+        logger.info("user event", metadata: ["gossip.event": "\(event.name)", "gossip.ltime": "\(event.lamportTime)"])
+        for subscriber in userEventSubscribers.values { subscriber.yield(event) }
+    }
+
+    static func broadcastKey(of event: SerfMessage.UserEvent) -> String {
+        "user-event \(event.lamportTime) \(event.name) \(event.payload.hashValue)"
+    }
+}
