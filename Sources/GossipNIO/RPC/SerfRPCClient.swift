@@ -44,6 +44,17 @@ public final class SerfRPCClient {
 
     deinit { close(descriptor) }
 
+    /// Opens a `stream` of events matching `filter` (`*`, `member-join,user:deploy`, …) and calls `record` with
+    /// each record until `record` returns `false` or the connection ends.
+    public func stream(filter: String, _ record: (MessagePackValue) -> Bool) throws {
+        _ = try call("stream", body: .map([(.string("Type"), .string(filter))]), expectsBody: false)
+        while true {
+            let header = try readValue()
+            if let error = header["Error"]?.stringValue, !error.isEmpty { throw SerfRPCError(error) }
+            guard record(try readValue()) else { return }
+        }
+    }
+
     /// Sends `command` and returns the answer's body (`nil` for commands without one). An error in the answer
     /// header is thrown.
     public func call(_ command: String, body: MessagePackValue? = nil, expectsBody: Bool) throws -> MessagePackValue? {
