@@ -162,7 +162,9 @@ struct SerfInteropTests {
         #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
         let info = await onThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
-        let unsupported = await onThread { (try? serfA.run(["tags", "-rpc-addr=\(rpc)", "-set", "k=v"])) == nil }
+        let unsupported = await onThread {
+            (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=1s", "uptime"])) == nil
+        }
         #expect(unsupported, "an unsupported command is refused")
         // `serf event` through our endpoint reaches the serf agent once.
         let sent = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "via-our-rpc", "p"])) != nil }
@@ -358,5 +360,38 @@ struct SerfInteropTests {
         #expect(seen.filter { $0.name == "hello-swift" }.count == 1, "delivered locally once")
         #expect(serfA.log.components(separatedBy: "user-event: hello-swift").count == 2, "\(serfA.log)")
         #expect(serfB.log.components(separatedBy: "user-event: hello-swift").count == 2)
+    }
+
+    @Test("tags both ways: serf tags on a serf agent is seen by ours, our tags (also through our RPC) by serf")
+    func tagsBothWays() async throws {
+        let serfA = try SerfAgent(name: "serf-tg", tags: ["role": "db"])
+        let ours = Self.node("swift-tg", tags: ["role": "web"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-tg") == "alive" })
+
+        _ = await onThread { try? serfA.rpc(["tags", "-set", "zone=eu", "-delete", "role"]) }
+        #expect(
+            await waitUntil(timeout: 10) {
+                let metadata = await ours.members.first { $0.name == "serf-tg" }?.metadata ?? []
+                return (try? SerfTags.decode(metadata)) == ["zone": "eu"]
+            })
+
+        try await ours.updateTags(set: ["version": "2"])
+        #expect(
+            await eventually(timeout: 10) {
+                (try? serfA.members())?.first { $0.name == "swift-tg" }?.tags == ["role": "web", "version": "2"]
+            })
+        _ = await onThread { try? serfA.run(["tags", "-rpc-addr=\(rpc)", "-delete", "version"]) }
+        #expect(
+            await eventually(timeout: 10) {
+                (try? serfA.members())?.first { $0.name == "swift-tg" }?.tags == ["role": "web"]
+            })
+        await #expect(throws: WireError.self) {
+            try await ours.updateTags(set: ["big": String(repeating: "x", count: 600)])
+        }
+        #expect(await ours.tags == ["role": "web"])
     }
 }

@@ -58,6 +58,13 @@ extension GossipNode {
             } catch {
                 reply.error = "\(error)"
             }
+        case "tags":
+            var set: [String: String] = [:]
+            for pair in body?["Tags"]?.mapValue ?? [] {
+                if let key = pair.key.stringValue, let value = pair.value.stringValue { set[key] = value }
+            }
+            let delete = body?["DeleteTags"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            do { try updateTags(set: set, delete: delete) } catch { reply.error = "\(error)" }
         case "force-leave":
             let name = body?["Node"]?.stringValue ?? ""
             if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }
