@@ -24,7 +24,12 @@ extension GossipNode {
             applyForceLeave(intent.node)
             return
         }
-        guard case .query(let query)? = message, query.name.hasPrefix(Self.keyQueryPrefix) else { return }
+        guard case .query(let query)? = message else { return }
+        serf.witnessQuery(query.lamportTime)
+        guard query.name.hasPrefix(Self.keyQueryPrefix) else {
+            handleUserQuery(query, payload: payload)
+            return
+        }
         guard answeredQueries.insert(QueryIdentity(lamportTime: query.lamportTime, id: query.id)).inserted else {
             return
         }
@@ -38,12 +43,6 @@ extension GossipNode {
         }
         let answer = keyResponse(operation: operation, request: query.payload)
         respond(to: query, at: asker, flags: 0, payload: SerfMessage.keyResponse(answer).encode())
-    }
-
-    private func respond(to query: SerfMessage.Query, at asker: NodeAddress, flags: UInt32, payload: [UInt8]) {
-        let response = SerfMessage.QueryResponse(
-            flags: flags, from: configuration.name, id: query.id, lamportTime: query.lamportTime, payload: payload)
-        send([.user(SerfMessage.queryResponse(response).encode())], to: asker, destination: nil)
     }
 
     private func keyResponse(operation: String, request: [UInt8]) -> SerfMessage.KeyResponse {

@@ -26,7 +26,6 @@ struct SerfCompatibility: Sendable {
         switch message {
         case .join(let intent): witness(intent.lamportTime, \.memberClock)
         case .leave(let intent): witness(intent.lamportTime, \.memberClock)
-        case .query(let query): witness(query.lamportTime, \.queryClock)
         case .pushPull(let state):
             witness(state.lamportTime &- 1, \.memberClock)
             witness(state.eventLamportTime &- 1, \.eventClock)
@@ -50,6 +49,9 @@ struct SerfCompatibility: Sendable {
         defer { memberClock += 1 }
         return SerfMessage.leave(SerfMessage.LeaveIntent(lamportTime: memberClock, node: node)).encode()
     }
+
+    /// Witnesses a query's time.
+    mutating func witnessQuery(_ time: UInt64) { witness(time, \.queryClock) }
 
     /// A new user event of this node, stamped with the event clock and remembered as seen.
     mutating func newUserEvent(name: String, payload: [UInt8], coalesce: Bool) -> SerfMessage.UserEvent {

@@ -394,4 +394,29 @@ struct SerfInteropTests {
         }
         #expect(await ours.tags == ["role": "web"])
     }
+
+    @Test("serf query is acked and answered by ours; node and tag filters select who answers")
+    func queries() async throws {
+        let serfA = try SerfAgent(name: "serf-q")
+        let ours = Self.node("swift-q", tags: ["role": "web"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        await ours.setQueryResponder { query in Array("up from swift, asked \(query.name)".utf8) }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-q") == "alive" })
+
+        func ask(_ extra: [String]) async -> String {
+            await onThread {
+                (try? serfA.rpc(["query", "-timeout=2s", "-format=json"] + extra + ["uptime", "hello"])) ?? ""
+            }
+        }
+        let everyone = await ask([])
+        #expect(everyone.contains("swift-q") && everyone.contains("up from swift, asked uptime"), "\(everyone)")
+        let named = await ask(["-node=serf-q"])
+        #expect(!named.contains("swift-q"), "a node filter leaves us out: \(named)")
+        let tagged = await ask(["-tag", "role=w.*"])
+        #expect(tagged.contains("up from swift"), "\(tagged)")
+        let mistagged = await ask(["-tag", "role=db"])
+        #expect(!mistagged.contains("up from swift"), "\(mistagged)")
+    }
 }

@@ -146,3 +146,15 @@ struct GoldenPacketTests {
         }
     }
 }
+
+@Suite("Serf query filters")
+struct SerfQueryFilterTests {
+    @Test("node and tag filters round-trip; an unknown filter type is refused")
+    func filters() throws {
+        for filter: SerfMessage.Query.Filter in [.nodes(["a", "b"]), .tag("role", expression: "web.*"), .nodes([])] {
+            #expect(try SerfMessage.Query.Filter(decoding: filter.encode()) == filter)
+        }
+        #expect(SerfMessage.Query.Filter.nodes(["a"]).encode() == [0, 0x91, 0xA1, 0x61])
+        #expect(throws: WireError.self) { try SerfMessage.Query.Filter(decoding: [7, 0x90]) }
+    }
+}
