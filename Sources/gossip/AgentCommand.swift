@@ -53,6 +53,11 @@ struct AgentCommand: AsyncParsableCommand {
     var logLevel: String?
 
     @Option(
+        name: .customLong("event-handler"),
+        help: "[FILTER=]SCRIPT run for events as Serf runs it; for a query its output is the answer (repeatable).")
+    var eventHandlers: [String] = []
+
+    @Option(
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
             profile, rpc_addr, metrics_addr, log_level. Flags override it.
@@ -103,6 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try settings.loadKeyring()
         let logger = Logger(label: "gossip.agent")
         let node = GossipNode(configuration: configuration, logger: logger)
+        let handlers = eventHandlers.map(EventHandler.init)
         var service = GossipNodeService(
             node: node, seeds: try settings.startJoin.map { try AddressArgument.resolve($0) },
             rpcAddress: try AddressArgument.parse(settings.rpcAddr, option: "rpc_addr"))
@@ -124,6 +130,12 @@ struct AgentCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+        // Event handlers attach once the node runs.
+        let feeds = Task {
+            while await !node.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            _ = await EventHandler.attach(handlers, to: node)
+        }
+        defer { feeds.cancel() }
         try await group.run()
     }
 }
