@@ -8,28 +8,8 @@ import SWIM
 extension GossipNode {
     static let keyQueryPrefix = "_serf_"
 
-    /// Handles a Serf query if it is one this node answers; other Serf messages are left alone.
-    func handleSerfMessage(_ payload: [UInt8]) {
-        let message = try? SerfMessage(decoding: payload)
-        if case .userEvent(let event)? = message {
-            if serf.isNew(event) {
-                // New to us: pass it on (Serf rebroadcasts every new event) and deliver it.
-                instance?.broadcast(payload, key: Self.broadcastKey(of: event))
-                deliver(event)
-            }
-            return
-        }
-        if case .leave(let intent)? = message, intent.node != configuration.name {
-            // A leave intent about a failed member is a force-leave: it is gone for good.
-            applyForceLeave(intent.node)
-            return
-        }
-        guard case .query(let query)? = message else { return }
-        serf.witnessQuery(query.lamportTime)
-        guard query.name.hasPrefix(Self.keyQueryPrefix) else {
-            handleUserQuery(query, payload: payload)
-            return
-        }
+    /// Answers a `_serf_*-key` query once: an ack when asked, then the key response.
+    func handleKeyQuery(_ query: SerfMessage.Query) {
         guard answeredQueries.insert(QueryIdentity(lamportTime: query.lamportTime, id: query.id)).inserted else {
             return
         }
@@ -45,7 +25,7 @@ extension GossipNode {
         respond(to: query, at: asker, flags: 0, payload: SerfMessage.keyResponse(answer).encode())
     }
 
-    private func keyResponse(operation: String, request: [UInt8]) -> SerfMessage.KeyResponse {
+    func keyResponse(operation: String, request: [UInt8]) -> SerfMessage.KeyResponse {
         var answer = SerfMessage.KeyResponse(keys: [], message: "", primaryKey: "", result: true)
         guard var keyring = packetCodec.keyring else {
             answer.result = false
@@ -90,27 +70,4 @@ extension GossipNode {
 struct QueryIdentity: Hashable, Sendable {
     var lamportTime: UInt64
     var id: UInt32
-}
-
-extension GossipNode {
-    /// Serf's force-leave: a failed member becomes left here, and a leave intent about it tells the Serf
-    /// agents to do the same. Returns `false` when the member is unknown or not failed.
-    @discardableResult
-    public func forceLeave(_ name: String) -> Bool {
-        guard isRunning, applyForceLeave(name) else { return false }
-        let intent = serf.leaveIntent(about: name)
-        for member in members where member.name != configuration.name && member.status == .alive {
-            send([.user(intent)], to: member.address, destination: member.name)
-        }
-        return true
-    }
-
-    @discardableResult
-    func applyForceLeave(_ name: String) -> Bool {
-        guard var instance else { return false }
-        let (wasDead, effects) = instance.forceLeave(name, at: now, using: &rng)
-        self.instance = instance
-        execute(effects)
-        return wasDead
-    }
 }

@@ -1,0 +1,55 @@
+import MemberlistWire
+import SWIM
+
+/// What the node does with the Serf messages it receives inside memberlist `user` messages: user events are
+/// delivered once and passed on, leave intents about failed members are force-leaves, queries are answered; the
+/// rest is tolerated.
+extension GossipNode {
+    /// Handles one Serf message.
+    func handleSerfMessage(_ payload: [UInt8]) {
+        let message = try? SerfMessage(decoding: payload)
+        if case .userEvent(let event)? = message {
+            if serf.isNew(event) {
+                // New to us: pass it on (Serf rebroadcasts every new event) and deliver it.
+                instance?.broadcast(payload, key: Self.broadcastKey(of: event))
+                deliver(event)
+            }
+            return
+        }
+        if case .leave(let intent)? = message, intent.node != configuration.name {
+            // A leave intent about a failed member is a force-leave: it is gone for good.
+            applyForceLeave(intent.node)
+            return
+        }
+        guard case .query(let query)? = message else { return }
+        serf.witnessQuery(query.lamportTime)
+        guard query.name.hasPrefix(Self.keyQueryPrefix) else {
+            handleUserQuery(query, payload: payload)
+            return
+        }
+        handleKeyQuery(query)
+    }
+}
+
+extension GossipNode {
+    /// Serf's force-leave: a failed member becomes left here, and a leave intent about it tells the Serf
+    /// agents to do the same. Returns `false` when the member is unknown or not failed.
+    @discardableResult
+    public func forceLeave(_ name: String) -> Bool {
+        guard isRunning, applyForceLeave(name) else { return false }
+        let intent = serf.leaveIntent(about: name)
+        for member in members where member.name != configuration.name && member.status == .alive {
+            send([.user(intent)], to: member.address, destination: member.name)
+        }
+        return true
+    }
+
+    @discardableResult
+    func applyForceLeave(_ name: String) -> Bool {
+        guard var instance else { return false }
+        let (wasDead, effects) = instance.forceLeave(name, at: now, using: &rng)
+        self.instance = instance
+        execute(effects)
+        return wasDead
+    }
+}
