@@ -29,17 +29,7 @@ extension GossipNode {
 
     /// User events from now on, each once, for as many listeners as want them; ends when the node stops.
     public func subscribeUserEvents() -> AsyncStream<SerfMessage.UserEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: SerfMessage.UserEvent.self, bufferingPolicy: .bufferingNewest(1024))
-        guard isRunning else {
-            continuation.finish()
-            return stream
-        }
-        nextSubscriber += 1
-        let key = nextSubscriber
-        userEventSubscribers[key] = continuation
-        continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(key) } }
-        return stream
+        makeSubscription { userEventSubscribers[$0] = $1 }
     }
 
     func deliver(_ event: SerfMessage.UserEvent) {

@@ -221,15 +221,22 @@ public actor GossipNode {
     /// A new stream of membership events from now on, for as many listeners as want one (``events`` has one
     /// consumer); it ends when the node stops or the listener stops iterating.
     public func subscribe() -> AsyncStream<SWIM.MembershipEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        makeSubscription { subscribers[$0] = $1 }
+    }
+
+    /// A stream whose continuation `register` keeps (under the key it is given) until the listener stops or the
+    /// node does.
+    func makeSubscription<Element: Sendable>(
+        _ register: (UInt64, AsyncStream<Element>.Continuation) -> Void
+    ) -> AsyncStream<Element> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(1024))
         guard isRunning else {
             continuation.finish()
             return stream
         }
         nextSubscriber += 1
         let key = nextSubscriber
-        subscribers[key] = continuation
+        register(key, continuation)
         continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(key) } }
         return stream
     }

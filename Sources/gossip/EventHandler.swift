@@ -90,7 +90,7 @@ struct EventHandler: Sendable {
             },
             Task {
                 for await event in memberEvents {
-                    guard let (kind, member) = serfMemberEvent(event) else { continue }
+                    guard let (kind, member) = event.serfEvent else { continue }
                     var variables = environment
                     variables["SERF_EVENT"] = kind
                     let memberTags = (try? SerfTags.decode(member.metadata)) ?? [:]
@@ -107,16 +107,5 @@ struct EventHandler: Sendable {
                 }
             },
         ]
-    }
-
-    static func serfMemberEvent(_ event: SWIM.MembershipEvent) -> (String, SWIM.Member)? {
-        switch event {
-        case .joined(let member): return ("member-join", member)
-        case .left(let member): return ("member-leave", member)
-        case .failed(let member): return ("member-failed", member)
-        case .updated(let member): return ("member-update", member)
-        case .removed(let member): return ("member-reap", member)
-        default: return nil
-        }
     }
 }

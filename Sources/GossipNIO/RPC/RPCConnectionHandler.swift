@@ -125,7 +125,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         feeds.append(
             Task {
                 for await event in await node.subscribe() {
-                    guard let (kind, member) = RPCEventFilter.serfEvent(event) else { continue }
+                    guard let (kind, member) = event.serfEvent else { continue }
                     let record: MessagePackValue
                     if command == "monitor" {
                         let line = "[INFO] serf: \(RPCEventFilter.logName(kind)): \(member.name) \(member.address.ip)"
@@ -164,18 +164,6 @@ struct RPCEventFilter {
 
     /// `true` when user events called `name` are wanted.
     func accepts(userEvent name: String) -> Bool { all || kinds.contains("user") || kinds.contains("user:" + name) }
-
-    /// Serf's name for a membership event, and the member it is about; `nil` for events Serf does not report.
-    static func serfEvent(_ event: SWIM.MembershipEvent) -> (String, SWIM.Member)? {
-        switch event {
-        case .joined(let member): return ("member-join", member)
-        case .left(let member): return ("member-leave", member)
-        case .failed(let member): return ("member-failed", member)
-        case .updated(let member): return ("member-update", member)
-        case .removed(let member): return ("member-reap", member)
-        default: return nil
-        }
-    }
 
     /// The name Serf's log uses: `EventMemberJoin` and so on.
     static func logName(_ kind: String) -> String {
