@@ -94,7 +94,9 @@ public actor GossipNode {
     /// Binds the UDP and TCP listeners on one port and starts probing, gossip and push-pull.
     public func start() async throws {
         guard !isRunning else { return }
-        let (datagrams, datagramContinuation) = AsyncStream.makeStream(of: DatagramHandler.Datagram.self)
+        // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
+        let (datagrams, datagramContinuation) = AsyncStream.makeStream(
+            of: DatagramHandler.Datagram.self, bufferingPolicy: .bufferingOldest(8192))
         let bind = configuration.bindAddress
         // With port 0 the UDP socket picks a port that TCP may not have free (an outgoing connection can hold
         // it): try again with another, a few times.
