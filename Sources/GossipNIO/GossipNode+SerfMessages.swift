@@ -21,6 +21,10 @@ extension GossipNode {
             applyForceLeave(intent.node)
             return
         }
+        if case .queryResponse(let response)? = message {
+            collect(response)
+            return
+        }
         guard case .query(let query)? = message else { return }
         serf.witnessQuery(query.lamportTime)
         guard query.name.hasPrefix(Self.keyQueryPrefix) else {

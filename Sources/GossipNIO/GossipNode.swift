@@ -50,6 +50,7 @@ public actor GossipNode {
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
     var answeredQueries: Set<QueryIdentity> = []
     var queryResponder: (@Sendable (SerfMessage.Query) async -> [UInt8]?)?
+    var pendingQueries: [UInt32: PendingQuery] = [:]
     var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
     var userEventSubscribers: [UInt64: AsyncStream<SerfMessage.UserEvent>.Continuation] = [:]
     var nextSubscriber: UInt64 = 0

@@ -50,6 +50,12 @@ struct SerfCompatibility: Sendable {
         return SerfMessage.leave(SerfMessage.LeaveIntent(lamportTime: memberClock, node: node)).encode()
     }
 
+    /// The query clock's time for a new query, which then moves on.
+    mutating func stampQuery() -> UInt64 {
+        defer { queryClock += 1 }
+        return queryClock
+    }
+
     /// Witnesses a query's time.
     mutating func witnessQuery(_ time: UInt64) { witness(time, \.queryClock) }
 

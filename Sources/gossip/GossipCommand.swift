@@ -8,7 +8,7 @@ struct GossipCommand: AsyncParsableCommand {
         abstract: "Gossip protocols in Swift: SWIM membership with memberlist's semantics, a simulator and tools.",
         subcommands: [
             DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
-            ForceLeaveCommand.self, EventCommand.self, StreamCommand.self, TagsCommand.self,
+            ForceLeaveCommand.self, EventCommand.self, QueryCommand.self, StreamCommand.self, TagsCommand.self,
             KeygenCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: DemoCommand.self)

@@ -163,9 +163,12 @@ struct SerfInteropTests {
         let info = await onThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
         let unsupported = await onThread {
-            (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=1s", "uptime"])) == nil
+            (try? serfA.run(["keys", "-rpc-addr=\(rpc)", "-list"])) == nil
         }
         #expect(unsupported, "an unsupported command is refused")
+        // `serf query` through our endpoint collects the serf agent's ack.
+        let asked = await onThread { (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=2s", "ping"])) ?? "" }
+        #expect(asked.contains("Ack from 'serf-h'"), "\(asked)")
         // `serf event` through our endpoint reaches the serf agent once.
         let sent = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "via-our-rpc", "p"])) != nil }
         #expect(sent)
@@ -418,5 +421,35 @@ struct SerfInteropTests {
         #expect(tagged.contains("up from swift"), "\(tagged)")
         let mistagged = await ask(["-tag", "role=db"])
         #expect(!mistagged.contains("up from swift"), "\(mistagged)")
+    }
+
+    @Test("a query of ours collects an ack from every member, serf agents included, and filters narrow it")
+    func ourQueries() async throws {
+        let serfA = try SerfAgent(name: "serf-oq1", tags: ["role": "db"])
+        let serfB = try SerfAgent(name: "serf-oq2", tags: ["role": "cache"], join: serfA.address)
+        let ours = Self.node("swift-oq", tags: ["role": "web"])
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        await ours.setQueryResponder { _ in Array("42".utf8) }
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfB.status(of: "swift-oq") == "alive" })
+
+        func ask(_ filters: [SerfMessage.Query.Filter]) async -> [GossipNode.QueryAnswer] {
+            var answers: [GossipNode.QueryAnswer] = []
+            for await answer in await ours.query("ping", filters: filters, timeout: .seconds(2)) {
+                answers.append(answer)
+            }
+            return answers
+        }
+        let everyone = await ask([])
+        #expect(
+            Set(everyone.compactMap { if case .ack(let from) = $0 { from } else { nil } })
+                == ["serf-oq1", "serf-oq2", "swift-oq"], "\(everyone)")
+        #expect(everyone.contains(.response(from: "swift-oq", payload: Array("42".utf8))))
+        let dbOnly = await ask([.tag("role", expression: "db")])
+        #expect(dbOnly == [.ack(from: "serf-oq1")], "\(dbOnly)")
+        let named = await ask([.nodes(["serf-oq2", "swift-oq"])])
+        #expect(
+            Set(named.compactMap { if case .ack(let from) = $0 { from } else { nil } }) == ["serf-oq2", "swift-oq"])
     }
 }

@@ -64,6 +64,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             respond(context: context, RPCReply(sequence: sequence, error: "Handshake already performed"))
             return
         }
+        if command == "query" {
+            startQuery(context: context, sequence: sequence, body: body)
+            return
+        }
         if command == "stream" || command == "monitor" {
             startFeed(context: context, command: command, sequence: sequence, body: body)
             return
@@ -99,6 +103,56 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         for feed in feeds { feed.cancel() }
         feeds = []
         context.fireChannelInactive()
+    }
+
+    /// `query`: an acknowledgement, then `{Type: ack|response, From, Payload}` records as answers arrive, then
+    /// `{Type: done}` at the timeout.
+    private func startQuery(context: ChannelHandlerContext, sequence: UInt64, body: MessagePackValue?) {
+        var filters: [SerfMessage.Query.Filter] = []
+        let names = body?["FilterNodes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !names.isEmpty { filters.append(.nodes(names)) }
+        for pair in body?["FilterTags"]?.mapValue ?? [] {
+            if let tag = pair.key.stringValue, let expression = pair.value.stringValue {
+                filters.append(.tag(tag, expression: expression))
+            }
+        }
+        let name = body?["Name"]?.stringValue ?? ""
+        let payload = body?["Payload"]?.bytesValue ?? []
+        let requestAck = body?["RequestAck"]?.boolValue ?? false
+        let nanoseconds = body?["Timeout"]?.integerValue ?? 0
+        let timeout: Duration? = nanoseconds > 0 ? .nanoseconds(nanoseconds) : nil
+        let channel = context.channel
+        let node = self.node
+        respond(context: context, RPCReply(sequence: sequence))
+        feeds.append(
+            Task {
+                func send(_ record: MessagePackValue) {
+                    channel.writeAndFlush(
+                        ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                }
+                let answers = await node.query(
+                    name, payload: payload, filters: filters, requestAck: requestAck, timeout: timeout)
+                for await answer in answers {
+                    switch answer {
+                    case .ack(let from):
+                        send(
+                            .map([
+                                (.string("Type"), .string("ack")), (.string("From"), .string(from)),
+                                (.string("Payload"), .nil),
+                            ]))
+                    case .response(let from, let payload):
+                        send(
+                            .map([
+                                (.string("Type"), .string("response")), (.string("From"), .string(from)),
+                                (.string("Payload"), .binary(payload)),
+                            ]))
+                    }
+                }
+                send(
+                    .map([
+                        (.string("Type"), .string("done")), (.string("From"), .string("")), (.string("Payload"), .nil),
+                    ]))
+            })
     }
 
     /// `stream` (member events as records `{Event, Members}`) and `monitor` (events as log lines `{Log}`): an

@@ -55,6 +55,30 @@ public final class SerfRPCClient {
         }
     }
 
+    /// Asks a query through the agent and calls `answer` with each `{Type, From, Payload}` record until `done`.
+    public func query(
+        _ name: String, payload: [UInt8], nodes: [String] = [], tags: [String: String] = [:],
+        timeout: Duration? = nil, _ answer: (_ type: String, _ from: String, _ payload: [UInt8]) -> Void
+    ) throws {
+        var request: [(key: MessagePackValue, value: MessagePackValue)] = [
+            (.string("FilterNodes"), .array(nodes.map { .string($0) })),
+            (.string("FilterTags"), .map(tags.map { (.string($0.key), .string($0.value)) })),
+            (.string("RequestAck"), .bool(true)), (.string("RelayFactor"), .uint(0)),
+            (.string("Name"), .string(name)), (.string("Payload"), .binary(payload)),
+        ]
+        let (seconds, attoseconds) = (timeout ?? .zero).components
+        request.append((.string("Timeout"), .int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+        _ = try call("query", body: .map(request), expectsBody: false)
+        while true {
+            let header = try readValue()
+            if let error = header["Error"]?.stringValue, !error.isEmpty { throw SerfRPCError(error) }
+            let record = try readValue()
+            let type = record["Type"]?.stringValue ?? ""
+            if type == "done" { return }
+            answer(type, record["From"]?.stringValue ?? "", record["Payload"]?.bytesValue ?? [])
+        }
+    }
+
     /// Sends `command` and returns the answer's body (`nil` for commands without one). An error in the answer
     /// header is thrown.
     public func call(_ command: String, body: MessagePackValue? = nil, expectsBody: Bool) throws -> MessagePackValue? {

@@ -1,0 +1,71 @@
+import Foundation
+import GossipCore
+import MemberlistWire
+import SWIM
+
+/// Queries this node asks: gossiped to the cluster, answered straight back by every member that passes the
+/// filters, collected until the timeout.
+extension GossipNode {
+    /// One answer to a query this node asked.
+    public enum QueryAnswer: Sendable, Hashable {
+        /// `from` received the query (when acks were requested).
+        case ack(from: String)
+        /// `from` answered with `payload`.
+        case response(from: String, payload: [UInt8])
+    }
+
+    /// Serf's default query timeout: GossipInterval × 16 × ceil(log10(n + 1)).
+    public var defaultQueryTimeout: Duration {
+        let scale = Int(log10(Double(members.count + 1)).rounded(.up))
+        return configuration.settings.gossipInterval * (16 * max(1, scale))
+    }
+
+    /// Asks the cluster `name` with `payload`; the answers arrive on the returned stream, which ends at the
+    /// timeout (``defaultQueryTimeout`` unless given). `filters` are Serf's (node names, tag expressions).
+    public func query(
+        _ name: String, payload: [UInt8] = [], filters: [SerfMessage.Query.Filter] = [], requestAck: Bool = true,
+        timeout: Duration? = nil
+    ) -> AsyncStream<QueryAnswer> {
+        let (stream, continuation) = AsyncStream.makeStream(of: QueryAnswer.self)
+        guard isRunning, let local = localMember else {
+            continuation.finish()
+            return stream
+        }
+        let timeout = timeout ?? defaultQueryTimeout
+        let query = SerfMessage.Query(
+            address: local.address.ip.bytes, filters: filters.map { $0.encode() },
+            flags: requestAck ? SerfMessage.Query.ackFlag : 0, id: UInt32.random(in: 0...UInt32.max, using: &rng),
+            lamportTime: serf.stampQuery(), name: name, payload: payload, port: local.address.port, relayFactor: 0,
+            sourceNode: configuration.name, timeoutNanoseconds: timeout.nanoseconds)
+        pendingQueries[query.id] = PendingQuery(lamportTime: query.lamportTime, continuation: continuation)
+        let encoded = SerfMessage.query(query).encode()
+        // Like Serf, the asker handles its own query too (and so answers it if it passes the filters).
+        handleUserQuery(query, payload: encoded)
+        Task {
+            try? await Task.sleep(for: timeout)
+            self.finishQuery(query.id)
+        }
+        return stream
+    }
+
+    func finishQuery(_ id: UInt32) {
+        pendingQueries.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    /// An ack or a response to a query of ours; anything else (late, unknown, repeated) is ignored.
+    func collect(_ response: SerfMessage.QueryResponse) {
+        guard var pending = pendingQueries[response.id], pending.lamportTime == response.lamportTime else { return }
+        let isAck = response.flags & SerfMessage.QueryResponse.ackFlag != 0
+        guard pending.seen.insert("\(isAck ? "ack" : "response") \(response.from)").inserted else { return }
+        pendingQueries[response.id] = pending
+        pending.continuation.yield(
+            isAck ? .ack(from: response.from) : .response(from: response.from, payload: response.payload))
+    }
+}
+
+/// A query this node asked and is still collecting answers for.
+struct PendingQuery: Sendable {
+    var lamportTime: UInt64
+    var continuation: AsyncStream<GossipNode.QueryAnswer>.Continuation
+    var seen: Set<String> = []
+}
