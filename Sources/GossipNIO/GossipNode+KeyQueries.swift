@@ -27,7 +27,7 @@ extension GossipNode {
 
     func keyResponse(operation: String, request: [UInt8]) -> SerfMessage.KeyResponse {
         var answer = SerfMessage.KeyResponse(keys: [], message: "", primaryKey: "", result: true)
-        guard var keyring = packetCodec.keyring else {
+        guard var keyring = sharedKeyring.value else {
             answer.result = false
             answer.message = "this node's traffic is not encrypted"
             return answer
@@ -53,8 +53,6 @@ extension GossipNode {
             answer.result = false
             answer.message = "\(error)"
         }
-        packetCodec.keyring = keyring
-        streamCodec.keyring = keyring
         sharedKeyring.set(keyring)
         answer.keys = keyring.keys.map { Data($0).base64EncodedString() }
         answer.primaryKey = Data(keyring.primaryKey).base64EncodedString()
@@ -63,7 +61,7 @@ extension GossipNode {
     }
 
     /// The current keyring, if traffic is encrypted.
-    public var keyring: Keyring? { packetCodec.keyring }
+    public var keyring: Keyring? { sharedKeyring.value }
 }
 
 /// A query's identity, for answering each query once.

@@ -5,10 +5,9 @@ import SWIM
 /// delivered once and passed on, leave intents about failed members are force-leaves, queries are answered; the
 /// rest is tolerated.
 extension GossipNode {
-    /// Handles one Serf message.
-    func handleSerfMessage(_ payload: [UInt8]) {
-        let message = try? SerfMessage(decoding: payload)
-        if case .userEvent(let event)? = message {
+    /// Handles one Serf message (`payload` is its encoding, passed on as it is).
+    func handle(_ message: SerfMessage, payload: [UInt8]) {
+        if case .userEvent(let event) = message {
             if serf.isNew(event) {
                 // New to us: pass it on (Serf rebroadcasts every new event) and deliver it.
                 instance?.broadcast(payload, key: Self.broadcastKey(of: event))
@@ -16,16 +15,16 @@ extension GossipNode {
             }
             return
         }
-        if case .leave(let intent)? = message, intent.node != configuration.name {
+        if case .leave(let intent) = message, intent.node != configuration.name {
             // A leave intent about a failed member is a force-leave: it is gone for good.
             applyForceLeave(intent.node)
             return
         }
-        if case .queryResponse(let response)? = message {
+        if case .queryResponse(let response) = message {
             collect(response)
             return
         }
-        guard case .query(let query)? = message else { return }
+        guard case .query(let query) = message else { return }
         serf.witnessQuery(query.lamportTime)
         guard query.name.hasPrefix(Self.keyQueryPrefix) else {
             handleUserQuery(query, payload: payload)

@@ -37,8 +37,6 @@ public actor GossipNode {
     let eventContinuation: AsyncStream<SWIM.MembershipEvent>.Continuation
     var instance: SWIM.Instance?
     var rng = SystemRandomNumberGenerator()
-    var packetCodec: PacketCodec
-    var streamCodec: StreamCodec
     var serf = SerfCompatibility()
     var datagramChannel: (any Channel)?
     var streamChannel: (any Channel)?
@@ -46,6 +44,8 @@ public actor GossipNode {
     var datagramTask: Task<Void, Never>?
     /// `true` from ``start()`` until the node stops (a leave, or ``shutdown()``).
     public private(set) var isRunning = false
+    /// `true` once the node has stopped; it does not start again.
+    var hasStopped = false
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
     var answeredQueries: Set<QueryIdentity> = []
@@ -68,10 +68,6 @@ public actor GossipNode {
         (events, eventContinuation) = AsyncStream.makeStream(
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
         sharedKeyring = SharedKeyring(configuration.keyring)
-        packetCodec = PacketCodec(keyring: configuration.keyring)
-        packetCodec.compression = configuration.compression
-        streamCodec = StreamCodec(keyring: configuration.keyring)
-        streamCodec.compression = configuration.compression
     }
 
     // MARK: - Looking at the node
@@ -89,6 +85,20 @@ public actor GossipNode {
     public var localMember: SWIM.Member? { instance?.localMember }
 
     var now: Instant { Instant(nanoseconds: (clock.now - origin).nanoseconds) }
+
+    /// The packet layers with the current keyring (it follows `serf keys` rotations).
+    var packetCodec: PacketCodec {
+        var codec = PacketCodec(keyring: sharedKeyring.value)
+        codec.compression = configuration.compression
+        return codec
+    }
+
+    /// The stream framing with the current keyring; the event-loop handlers use it too.
+    nonisolated var streamCodec: StreamCodec {
+        var codec = StreamCodec(keyring: sharedKeyring.value)
+        codec.compression = configuration.compression
+        return codec
+    }
 
     // MARK: - Lifecycle
 
@@ -184,19 +194,17 @@ public actor GossipNode {
         guard var current = self.instance else { return }
         let effects = current.leave(at: now, using: &rng)
         self.instance = current
-        let timeout = configuration.leaveTimeout
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [weak self] in
-                await withCheckedContinuation { continuation in
-                    Task { await self?.waitForLeave(continuation) }
-                }
+        execute(effects)
+        if !leaveCompleted {
+            // Until the protocol reports the announcement sent, or the leave timeout, whichever comes first.
+            let timeout = configuration.leaveTimeout
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                self.resumeLeaveWaiters()
             }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            execute(effects)
-            await group.next()
-            group.cancelAll()
+            await withCheckedContinuation { leaveWaiters.append($0) }
+            timer.cancel()
         }
-        resumeLeaveWaiters()
         try? await Task.sleep(for: configuration.leavePropagationDelay, clock: clock)
         await shutdown()
     }
@@ -205,6 +213,7 @@ public actor GossipNode {
     public func shutdown() async {
         guard isRunning else { return }
         isRunning = false
+        hasStopped = true
         resumeLeaveWaiters()
         datagramTask?.cancel()
         try? await datagramChannel?.close()
@@ -222,7 +231,7 @@ public actor GossipNode {
     }
 
     /// A new stream of membership events from now on, for as many listeners as want one (``events`` has one
-    /// consumer); it ends when the node stops or the listener stops iterating.
+    /// consumer); it may be taken before ``start()`` and ends when the node stops or the listener stops iterating.
     public func subscribe() -> AsyncStream<SWIM.MembershipEvent> {
         makeSubscription { subscribers[$0] = $1 }
     }
@@ -233,7 +242,7 @@ public actor GossipNode {
         _ register: (UInt64, AsyncStream<Element>.Continuation) -> Void
     ) -> AsyncStream<Element> {
         let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(1024))
-        guard isRunning else {
+        guard !hasStopped else {
             continuation.finish()
             return stream
         }
@@ -257,14 +266,6 @@ public actor GossipNode {
 
     /// The protocol's health score (0 is healthy).
     public var healthScore: Int { instance?.healthScore ?? 0 }
-
-    func waitForLeave(_ continuation: CheckedContinuation<Void, Never>) {
-        if instance?.hasLeft == true, leaveCompleted || !isRunning {
-            continuation.resume()
-        } else {
-            leaveWaiters.append(continuation)
-        }
-    }
 
     var leaveCompleted = false
 
@@ -295,17 +296,17 @@ public actor GossipNode {
             statistics.partsDropped += 1
         }
         var effects: [SWIM.Effect] = []
-        var serfMessages: [[UInt8]] = []
+        var serfMessages: [(message: SerfMessage, payload: [UInt8])] = []
         for message in packet.messages {
-            if case .user(let payload) = message {
-                serf.observe(payload)
-                serfMessages.append(payload)
+            if case .user(let payload) = message, let serfMessage = try? SerfMessage(decoding: payload) {
+                serf.observe(serfMessage)
+                serfMessages.append((serfMessage, payload))
             }
             effects += instance.receive(message, from: datagram.sender, at: now, using: &rng)
         }
         self.instance = instance
         execute(effects)
-        for payload in serfMessages { handleSerfMessage(payload) }
+        for (message, payload) in serfMessages { handle(message, payload: payload) }
     }
 
     func fire(_ timer: SWIM.Timer) {
@@ -320,7 +321,7 @@ public actor GossipNode {
         guard isRunning, var instance else { return nil }
         switch message {
         case .pushPull(let state):
-            serf.observe(state.userState)
+            serf.observe(userState: state.userState)
             var (reply, effects) = instance.answerPushPull(state, from: remote, at: now, using: &rng)
             self.instance = instance
             reply.userState = serf.pushPullUserState(localName: configuration.name)
@@ -330,7 +331,7 @@ public actor GossipNode {
             guard ping.target.isEmpty || ping.target == configuration.name else { return nil }
             return streamCodec.encode(.ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber)), using: &rng)
         case .user(let payload):
-            serf.observe(payload)
+            serf.observe(userState: payload)
             return nil
         case .ack, .error:
             return nil
@@ -402,7 +403,7 @@ public actor GossipNode {
         var remote: SWIM.PushPull?
         if case .pushPull(let reply)? = answer {
             remote = reply
-            serf.observe(reply.userState)
+            serf.observe(userState: reply.userState)
         } else {
             statistics.streamsFailed += 1
             logger.debug("push-pull failed", metadata: ["gossip.peer": "\(address)"])
@@ -429,8 +430,6 @@ public actor GossipNode {
     // MARK: - Sockets
 
     nonisolated func streamServer(on address: NodeAddress) async throws -> any Channel {
-        let keyring = sharedKeyring
-        let compression = configuration.compression
         let node = self
         let timeout = TimeAmount.nanoseconds(configuration.settings.streamTimeout.nanoseconds)
         return try await ServerBootstrap(group: group)
@@ -440,11 +439,7 @@ public actor GossipNode {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         StreamServerHandler(
-                            codec: {
-                                var codec = StreamCodec(keyring: keyring.value)
-                                codec.compression = compression
-                                return codec
-                            }, timeout: timeout,
+                            codec: { node.streamCodec }, timeout: timeout,
                             answer: { message, remote in await node.answerStream(message, from: remote) },
                             onError: { error in Task { await node.streamRefused(error) } }))
                 }
@@ -459,7 +454,7 @@ public actor GossipNode {
         guard let remote = try? address.socketAddress() else { return nil }
         let loop = group.next()
         let promise = loop.makePromise(of: StreamMessage.self)
-        let codec = StreamCodec(keyring: sharedKeyring.value)
+        let codec = streamCodec
         let amount = TimeAmount.nanoseconds(max(1_000_000, timeout.nanoseconds))
         let deadline = loop.scheduleTask(in: amount) {
             promise.fail(WireError.truncated(context: "an answer before the stream timeout", needed: 1))

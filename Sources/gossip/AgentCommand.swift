@@ -130,12 +130,7 @@ struct AgentCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
-        // Event handlers attach once the node runs.
-        let feeds = Task {
-            while await !node.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-            _ = await EventHandler.attach(handlers, to: node)
-        }
-        defer { feeds.cancel() }
+        await EventHandler.attach(handlers, to: node)
         try await group.run()
     }
 }

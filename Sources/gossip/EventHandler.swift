@@ -51,9 +51,10 @@ struct EventHandler: Sendable {
         return [UInt8](output)
     }
 
-    /// Starts feeding `node`'s events to `handlers`; returns the tasks (they end when the node stops).
-    static func attach(_ handlers: [EventHandler], to node: GossipNode) async -> [Task<Void, Never>] {
-        guard !handlers.isEmpty else { return [] }
+    /// Feeds `node`'s events and queries to `handlers` from now on (before or after the node starts) until the
+    /// node stops.
+    static func attach(_ handlers: [EventHandler], to node: GossipNode) async {
+        guard !handlers.isEmpty else { return }
         let name = node.configuration.name
         let tags = node.configuration.tags
         var base = ["SERF_SELF_NAME": name, "SERF_SELF_ROLE": tags["role"] ?? ""]
@@ -74,38 +75,36 @@ struct EventHandler: Sendable {
         }
         let userEvents = await node.subscribeUserEvents()
         let memberEvents = await node.subscribe()
-        return [
-            Task {
-                for await event in userEvents {
-                    var variables = environment
-                    variables["SERF_EVENT"] = "user"
-                    variables["SERF_USER_EVENT"] = event.name
-                    variables["SERF_USER_LTIME"] = "\(event.lamportTime)"
-                    let fixed = variables
-                    for handler in handlers where handler.accepts("user", name: event.name) {
-                        let payload = event.payload
-                        Thread { handler.run(environment: fixed, input: payload) }.start()
-                    }
+        Task {
+            for await event in userEvents {
+                var variables = environment
+                variables["SERF_EVENT"] = "user"
+                variables["SERF_USER_EVENT"] = event.name
+                variables["SERF_USER_LTIME"] = "\(event.lamportTime)"
+                let fixed = variables
+                for handler in handlers where handler.accepts("user", name: event.name) {
+                    let payload = event.payload
+                    Thread { handler.run(environment: fixed, input: payload) }.start()
                 }
-            },
-            Task {
-                for await event in memberEvents {
-                    guard let (kind, member) = event.serfEvent else { continue }
-                    var variables = environment
-                    variables["SERF_EVENT"] = kind
-                    let memberTags = (try? SerfTags.decode(member.metadata)) ?? [:]
-                    let line =
-                        [
-                            member.name, member.address.ip.description, memberTags["role"] ?? "",
-                            memberTags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                                separator: ","),
-                        ].joined(separator: "\t") + "\n"
-                    let fixed = variables
-                    for handler in handlers where handler.accepts(kind) {
-                        Thread { handler.run(environment: fixed, input: Array(line.utf8)) }.start()
-                    }
+            }
+        }
+        Task {
+            for await event in memberEvents {
+                guard let (kind, member) = event.serfEvent else { continue }
+                var variables = environment
+                variables["SERF_EVENT"] = kind
+                let memberTags = (try? SerfTags.decode(member.metadata)) ?? [:]
+                let line =
+                    [
+                        member.name, member.address.ip.description, memberTags["role"] ?? "",
+                        memberTags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                            separator: ","),
+                    ].joined(separator: "\t") + "\n"
+                let fixed = variables
+                for handler in handlers where handler.accepts(kind) {
+                    Thread { handler.run(environment: fixed, input: Array(line.utf8)) }.start()
                 }
-            },
-        ]
+            }
+        }
     }
 }

@@ -99,10 +99,14 @@ struct SocketDemo {
         throw DemoError("not reached within \(Int(seconds)) s: \(text)")
     }
 
-    func say(_ text: String) {
+    let clockFormat: DateFormatter = {
         let formatter = DateFormatter()
         formatter.dateFormat = "HH:mm:ss.SSS"
-        let stamp = formatter.string(from: Date())
+        return formatter
+    }()
+
+    func say(_ text: String) {
+        let stamp = clockFormat.string(from: Date())
         let elapsed = String(format: "%7.3f", Date().timeIntervalSince(start))
         if text.hasPrefix("\n") {
             print("")

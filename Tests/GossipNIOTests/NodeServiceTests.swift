@@ -60,4 +60,21 @@ struct NodeServiceTests {
         await #expect(throws: GossipNodeService.Failure.self) { try await service.run() }
         #expect(await node.isRunning == false)
     }
+
+    @Test("a listener taken before the node starts hears its first joins; one taken after it stopped ends at once")
+    func subscribeBeforeStart() async throws {
+        let seed = GossipNode(configuration: Self.configuration("early-seed"), logger: Self.quiet)
+        let early = await seed.subscribe()
+        try await seed.start()
+        let member = GossipNode(configuration: Self.configuration("early-member"), logger: Self.quiet)
+        try await member.start()
+        #expect(await member.join([try #require(await seed.boundAddress)]) == 1)
+        var iterator = early.makeAsyncIterator()
+        let first = await iterator.next()
+        #expect(first.map { if case .joined(let m) = $0 { m.name == "early-member" } else { false } } == true)
+        await member.shutdown()
+        await seed.shutdown()
+        var late = await seed.subscribe().makeAsyncIterator()
+        #expect(await late.next() == nil)
+    }
 }
