@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "SWIM", targets: ["SWIM"]),
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
         .library(name: "Serf", targets: ["Serf"]),
+        .library(name: "Dissemination", targets: ["Dissemination"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
+        .library(name: "GossipSimulator", targets: ["GossipSimulator"]),
         .library(name: "GossipNIO", targets: ["GossipNIO"]),
         .executable(name: "gossip", targets: ["gossip"]),
     ],
@@ -31,6 +33,8 @@ let package = Package(
             name: "SWIM",
             dependencies: ["GossipCore", .product(name: "HeapModule", package: "swift-collections")]
         ),
+        // Push, pull, rumor mongering, fanout and forwarding policies, push-sum: pure decisions.
+        .target(name: "Dissemination", dependencies: ["GossipCore"]),
         // Serf's layer as pure values: Lamport clocks, event de-duplication.
         .target(name: "Serf"),
         // Bytes <-> messages: memberlist's and Serf's wire format, packet layers (compound, CRC, LZW, AES-GCM), streams.
@@ -59,10 +63,15 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The simulator: large-scale dissemination kernels, the SWIM cluster engine, measurements, reports.
+        .target(
+            name: "GossipSimulator",
+            dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipTestKit"]
+        ),
         .executableTarget(
             name: "gossip",
             dependencies: [
-                "GossipCore", "SWIM", "GossipTestKit", "GossipNIO", "MemberlistWire",
+                "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipNIO", "MemberlistWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +96,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SerfTests", dependencies: ["Serf"]),
+        .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
+        .testTarget(
+            name: "GossipSimulatorTests", dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM"]
+        ),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],
     swiftLanguageModes: [.v6]

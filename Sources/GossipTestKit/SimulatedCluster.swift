@@ -79,6 +79,11 @@ public final class SimulatedCluster {
     public var recordsLog = true
     /// Called for every membership event as it happens.
     public var onEvent: ((LogEntry) -> Void)?
+    /// Extra delay of every datagram to or from a node: overloaded members that answer late.
+    public var slowNodes: [Int: Duration] = [:]
+    /// Called for every datagram a node sends (sender index, receiver address, messages), before loss decides
+    /// its fate: how measurements see which probes went where.
+    public var onDatagram: ((Int, NodeAddress, [SWIM.Message]) -> Void)?
     /// Traffic so far.
     public private(set) var traffic = Traffic()
 
@@ -89,6 +94,8 @@ public final class SimulatedCluster {
     var states: [ProcessState] = []
     /// Incremented at each restart; timers and stream answers of an earlier process are discarded.
     var epochs: [Int] = []
+    /// Whether the bursty-loss channel is in a burst.
+    var inBurst = false
     /// Events waiting for a paused node.
     var held: [[Event]] = []
     var indexByAddress: [NodeAddress: Int] = [:]
@@ -362,6 +369,7 @@ public final class SimulatedCluster {
     }
 
     func sendDatagram(_ messages: [SWIM.Message], from index: Int, to address: NodeAddress) {
+        onDatagram?(index, address, messages)
         traffic.packetsSent += 1
         traffic.messagesSent += messages.count
         let sizing = instances[index].sizing
@@ -376,13 +384,25 @@ public final class SimulatedCluster {
             traffic.packetsPartitioned += 1
             return
         }
-        if networkRandom.nextBool(probability: network.lossRate) {
+        if networkRandom.nextBool(probability: network.lossRate) || lostToBurst() {
             traffic.packetsLost += 1
             return
         }
-        let arrival = now + network.latency.sample(using: &networkRandom)
+        var arrival = now + network.latency.sample(using: &networkRandom)
+        if !slowNodes.isEmpty { arrival = arrival + (slowNodes[index] ?? .zero) + (slowNodes[receiver] ?? .zero) }
         scheduler.schedule(
             .datagram(node: receiver, from: Self.address(ofNode: index), messages: messages), at: arrival)
+    }
+
+    /// Advances the bursty-loss channel by one datagram; returns whether it loses this one.
+    func lostToBurst() -> Bool {
+        guard let burst = network.burstLoss else { return false }
+        if inBurst {
+            if networkRandom.nextBool(probability: 1 / burst.meanBurstLength) { inBurst = false }
+        } else if networkRandom.nextBool(probability: burst.burstStartProbability) {
+            inBurst = true
+        }
+        return inBurst && networkRandom.nextBool(probability: burst.lossDuringBurst)
     }
 
     func openPushPull(_ state: SWIM.PushPull, from index: Int, to address: NodeAddress) {
@@ -417,8 +437,11 @@ public final class SimulatedCluster {
             states[receiver] == .running,
             ping.target.isEmpty || ping.target == instances[receiver].name
         {
-            let roundTrip =
+            var roundTrip =
                 network.latency.sample(using: &networkRandom) + network.latency.sample(using: &networkRandom)
+            if !slowNodes.isEmpty {
+                roundTrip = roundTrip + ((slowNodes[index] ?? .zero) + (slowNodes[receiver] ?? .zero)) * 2
+            }
             if now + roundTrip <= deadline {
                 acknowledged = true
                 answeredAt = now + roundTrip

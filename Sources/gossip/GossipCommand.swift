@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `gossip` command-line tool.
 @main
@@ -9,7 +10,26 @@ struct GossipCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
             ForceLeaveCommand.self, EventCommand.self, QueryCommand.self, StreamCommand.self, TagsCommand.self,
-            KeygenCommand.self, BenchCommand.self,
+            KeygenCommand.self, BenchCommand.self, SimCommand.self,
         ],
         defaultSubcommand: DemoCommand.self)
+
+    /// Runs the tool; a bad flag, value or parameter exits with status 2 after a clear message (the usual
+    /// Unix status for misuse), other failures as ArgumentParser reports them.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A Bloom filter over 64-bit keys (message identifiers): "have I seen this?" with no false negatives and a
+/// false-positive rate of about `(1 - e^(-k·n/m))^k` after `n` insertions into `m` bits with `k` hash functions.
+///
+/// Gossip uses it to suppress duplicates: a node that has (probably) seen a message does not forward it again.
+/// A false positive costs a forward that should have happened; the simulator measures how often.
+public struct BloomFilter: Sendable, Hashable {
+    @usableFromInline var words: [UInt64]
+    /// The number of bits, a multiple of 64.
+    public let bitCount: Int
+    /// The number of hash functions.
+    public let hashCount: Int
+    /// Keys inserted so far (counting repeats that changed no bit as well).
+    public var insertions: Int { insertionCount }
+    @usableFromInline var insertionCount = 0
+
+    /// A filter of at least `bitCount` bits (rounded up to a multiple of 64) and `hashCount` hash functions.
+    public init(bitCount: Int, hashCount: Int) {
+        precondition(bitCount > 0 && hashCount > 0, "a Bloom filter needs bits and hash functions")
+        let wordCount = (bitCount + 63) / 64
+        self.words = Array(repeating: 0, count: wordCount)
+        self.bitCount = wordCount * 64
+        self.hashCount = hashCount
+    }
+
+    /// A filter sized for `expectedKeys` keys at `falsePositiveRate`: m = −n·ln p / (ln 2)², k = (m/n)·ln 2.
+    public init(expectedKeys: Int, falsePositiveRate: Double) {
+        precondition(expectedKeys > 0, "a Bloom filter needs a positive number of expected keys")
+        precondition(falsePositiveRate > 0 && falsePositiveRate < 1, "a false-positive rate lies in (0, 1)")
+        let bits = (-Double(expectedKeys) * log(falsePositiveRate) / (log(2) * log(2))).rounded(.up)
+        let hashes = max(1, Int((bits / Double(expectedKeys) * log(2)).rounded()))
+        self.init(bitCount: max(64, Int(bits)), hashCount: hashes)
+    }
+
+    /// The theoretical false-positive rate after `insertions` distinct keys: `(1 - e^(-k·n/m))^k`.
+    public func expectedFalsePositiveRate(afterInsertions insertions: Int) -> Double {
+        let k = Double(hashCount)
+        return pow(1 - exp(-k * Double(insertions) / Double(bitCount)), k)
+    }
+
+    /// Adds a key; returns whether it was (probably) present already.
+    @discardableResult
+    @inlinable
+    public mutating func insert(_ key: UInt64) -> Bool {
+        var present = true
+        var (h1, h2) = Self.hashes(key)
+        for _ in 0..<hashCount {
+            let bit = Int(h1 % UInt64(bitCount))
+            let mask: UInt64 = 1 << UInt64(bit & 63)
+            if words[bit >> 6] & mask == 0 {
+                present = false
+                words[bit >> 6] |= mask
+            }
+            h1 &+= h2
+        }
+        insertionCount += 1
+        return present
+    }
+
+    /// Whether the key is (probably) present: `false` is certain, `true` may be a false positive.
+    @inlinable
+    public func contains(_ key: UInt64) -> Bool {
+        var (h1, h2) = Self.hashes(key)
+        for _ in 0..<hashCount {
+            let bit = Int(h1 % UInt64(bitCount))
+            if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+            h1 &+= h2
+        }
+        return true
+    }
+
+    /// Forgets every key.
+    public mutating func removeAll() {
+        for index in words.indices { words[index] = 0 }
+        insertionCount = 0
+    }
+
+    /// Two independent 64-bit hashes of a key (SplitMix64 finalisers), for double hashing h1 + i·h2.
+    @inlinable
+    static func hashes(_ key: UInt64) -> (UInt64, UInt64) {
+        func mix(_ value: UInt64) -> UInt64 {
+            var z = value &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let first = mix(key)
+        return (first, mix(first ^ 0x5851_F42D_4C95_7F2D) | 1)
+    }
+}
