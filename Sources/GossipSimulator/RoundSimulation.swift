@@ -156,7 +156,8 @@ public struct RoundSimulation: Sendable {
                 return (false, false)
             }
             let recipientPhase = phase[recipient]
-            let knew = recipientPhase == Self.infective || recipientPhase == Self.removed || recipientPhase == Self.leaving
+            let knew =
+                recipientPhase == Self.infective || recipientPhase == Self.removed || recipientPhase == Self.leaving
             let duplicate = recipientPhase != Self.susceptible
             if duplicate { outcome.duplicates += 1 }
             if adaptive != nil {
@@ -195,8 +196,7 @@ public struct RoundSimulation: Sendable {
                     }
                 case .pull, .pushPull:
                     // Under anti-entropy only nodes lacking the update need to call in pull mode.
-                    if case .forever = config.forwarding, config.mode == .pull, spreading || nodePhase == Self.removed
-                    {
+                    if case .forever = config.forwarding, config.mode == .pull, spreading || nodePhase == Self.removed {
                         continue
                     }
                     guard let peer = graph.randomPeer(of: node, using: &rng) else { continue }

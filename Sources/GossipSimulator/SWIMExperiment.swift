@@ -175,7 +175,8 @@ public struct SWIMExperiment: Sendable {
             if config.stallingMembers > 0 {
                 let phase = (now - formed).nanoseconds % config.stallPeriod.nanoseconds
                 for (offset, index) in stalling.enumerated() {
-                    let shifted = (phase + Int64(offset) * config.stallPeriod.nanoseconds / Int64(max(1, stalling.count)))
+                    let shifted =
+                        (phase + Int64(offset) * config.stallPeriod.nanoseconds / Int64(max(1, stalling.count)))
                         % config.stallPeriod.nanoseconds
                     if shifted < config.stallLength.nanoseconds {
                         cluster.pause(node: index)
@@ -215,7 +216,8 @@ public struct SWIMExperiment: Sendable {
             },
             firstProbePeriods: order.compactMap { firstProbe[$0].map(Double.init) },
             falseSuspicions: falseSuspicions, falseDeaths: falseDeaths, partitionVerdicts: partitionVerdicts,
-            degradedSuspicions: degradedSuspicions, degradedDeaths: degradedDeaths, probes: probes, failedProbes: failedProbes,
+            degradedSuspicions: degradedSuspicions, degradedDeaths: degradedDeaths, probes: probes,
+            failedProbes: failedProbes,
             partitionConvergenceSeconds: partitionConvergence, packets: cluster.traffic.packetsSent,
             bytes: cluster.traffic.bytesSent, aliveSeenByFirst: alive)
     }

@@ -34,9 +34,15 @@ public enum Topology: Sendable, Hashable, Codable, CustomStringConvertible {
         let parts = argument.split(separator: ":").map(String.init)
         switch (parts.first, parts.count) {
         case ("complete", 1): self = .complete
-        case ("regular", 2): guard let d = Int(parts[1]), d >= 1 else { return nil }; self = .randomRegular(degree: d)
-        case ("partial-view", 2): guard let v = Int(parts[1]), v >= 1 else { return nil }; self = .partialView(viewSize: v)
-        case ("geometric", 2): guard let k = Int(parts[1]), k >= 1 else { return nil }; self = .geometric(neighbours: k)
+        case ("regular", 2):
+            guard let d = Int(parts[1]), d >= 1 else { return nil }
+            self = .randomRegular(degree: d)
+        case ("partial-view", 2):
+            guard let v = Int(parts[1]), v >= 1 else { return nil }
+            self = .partialView(viewSize: v)
+        case ("geometric", 2):
+            guard let k = Int(parts[1]), k >= 1 else { return nil }
+            self = .geometric(neighbours: k)
         case ("zones", 3):
             guard let z = Int(parts[1]), z >= 1, let p = Double(parts[2]), (0...1).contains(p) else { return nil }
             self = .zones(count: z, crossZoneProbability: p)
@@ -165,14 +171,16 @@ public struct PeerGraph: Sendable {
     private static func partialViews(n: Int, viewSize: Int, rng: inout SeededRandom) -> [[Int32]] {
         // Nodes join one by one through a random contact already in the overlay; the newcomer links to the contact
         // and to random members of the contact's neighbourhood walk, keeping views symmetric and bounded: a full
-        // view drops a random peer (which drops the newcomer's side as well), as HyParView's active view does.
+        // view drops a random peer (which drops the newcomer's side as well), as HyParView's active view does,
+        // unless that peer's own view is already thin.
         var lists = [[Int32]](repeating: [], count: n)
         func link(_ a: Int, _ b: Int) {
             guard a != b, !lists[a].contains(Int32(b)) else { return }
             for (node, other) in [(a, b), (b, a)] where lists[node].count >= viewSize + 1 {
                 let victimIndex = rng.nextIndex(below: lists[node].count)
                 let victim = Int(lists[node][victimIndex])
-                guard victim != other else { continue }
+                // A peer with a thin view of its own is kept, so that eviction never strands a node.
+                guard victim != other, lists[victim].count > (viewSize + 1) / 2 else { continue }
                 lists[node].remove(at: victimIndex)
                 lists[victim].removeAll { $0 == Int32(node) }
             }
@@ -199,7 +207,9 @@ public struct PeerGraph: Sendable {
         let cellsPerSide = max(1, Int((Double(n) / Double(max(k, 1))).squareRoot()))
         var cells = [[Int32]](repeating: [], count: cellsPerSide * cellsPerSide)
         func cell(_ value: Float) -> Int { min(cellsPerSide - 1, Int(value * Float(cellsPerSide))) }
-        for node in 0..<n { cells[cell(positions[2 * node + 1]) * cellsPerSide + cell(positions[2 * node])].append(Int32(node)) }
+        for node in 0..<n {
+            cells[cell(positions[2 * node + 1]) * cellsPerSide + cell(positions[2 * node])].append(Int32(node))
+        }
         var lists = [[Int32]](repeating: [], count: n)
         let wanted = min(k, n - 1)
         for node in 0..<n {

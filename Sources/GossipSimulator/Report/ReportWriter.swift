@@ -47,7 +47,8 @@ public enum ReportWriter {
                 let verdict = row.passed ? "<td class=\"pass\">PASS</td>" : "<td class=\"fail\">FAIL</td>"
                 page += "<tr><td>\(escape(row.source))</td><td>\(escape(row.quantity))</td>"
                 page += "<td>\(formatNumber(row.expected))</td><td>\(formatNumber(row.measured))</td>"
-                page += "<td>\(formatNumber(row.standardError))</td><td>\(escape(toleranceText(row)))</td>\(verdict)</tr>"
+                page +=
+                    "<td>\(formatNumber(row.standardError))</td><td>\(escape(toleranceText(row)))</td>\(verdict)</tr>"
             }
             page += "</table>"
         }

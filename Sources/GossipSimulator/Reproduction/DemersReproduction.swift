@@ -59,12 +59,14 @@ extension Reproduction {
                     Row(
                         source: source, quantity: "traffic m", expected: table.traffic[index], measured: m.mean,
                         standardError: m.standardError,
-                        tolerance: max(0.02 * table.traffic[index], 3 * m.standardError), toleranceRule: "2% or 3 s.e."))
+                        tolerance: max(0.02 * table.traffic[index], 3 * m.standardError), toleranceRule: "2% or 3 s.e.")
+                )
                 ks.append(Double(k))
                 measuredResidues.append(s.mean)
             }
             residueSeries.append(
-                Series(name: "Table \(table.number): \(table.mode.rawValue) \(table.variant)", x: ks, y: measuredResidues))
+                Series(
+                    name: "Table \(table.number): \(table.mode.rawValue) \(table.variant)", x: ks, y: measuredResidues))
         }
         return Reproduction(
             name: "demers",

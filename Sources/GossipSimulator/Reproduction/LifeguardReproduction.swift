@@ -13,7 +13,8 @@ extension Reproduction {
     /// suspicion on the ping to the suspect, stays on in both.) The paper reports more than 50 times fewer false
     /// positives with Lifeguard on its testbed; the rows below pass when Lifeguard cuts false positives at least in
     /// half here and a real crash is still declared within the suspicion timeout's bounds.
-    public static func lifeguard(nodes: Int = 100, duration: Duration = .seconds(300), seed: UInt64 = 1) -> Reproduction {
+    public static func lifeguard(nodes: Int = 100, duration: Duration = .seconds(300), seed: UInt64 = 1) -> Reproduction
+    {
         func configuration(lifeguard: Bool) -> SWIMExperiment.Configuration {
             var config = SWIMExperiment.Configuration(nodes: nodes)
             config.duration = duration

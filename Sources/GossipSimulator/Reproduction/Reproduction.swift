@@ -108,7 +108,7 @@ extension Reproduction {
     /// The reproduction called `name`, at full size or at the reduced size the test suite runs.
     public static func named(_ name: String, quick: Bool, seed: UInt64 = 1) -> Reproduction? {
         switch name {
-        case "demers": return quick ? .demers(runs: 100, seed: seed) : .demers(seed: seed)
+        case "demers": return quick ? .demers(runs: 400, seed: seed) : .demers(runs: 1_000, seed: seed)
         case "spreading":
             return quick ? .spreading(sizes: [1_000, 10_000], runs: 20, seed: seed) : .spreading(seed: seed)
         case "swim": return quick ? .swim(nodes: 40, runs: 30, lossRuns: 1, seed: seed) : .swim(seed: seed)

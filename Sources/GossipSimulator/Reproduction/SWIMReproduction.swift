@@ -63,6 +63,9 @@ extension Reproduction {
                 loss of every datagram, without the TCP fallback; failed probes over all probes of live members.
                 """,
             rows: rows,
-            series: [Series(name: "first-probe periods (sorted runs)", x: periods.indices.map(Double.init), y: periods.sorted())])
+            series: [
+                Series(
+                    name: "first-probe periods (sorted runs)", x: periods.indices.map(Double.init), y: periods.sorted())
+            ])
     }
 }

@@ -36,8 +36,10 @@ struct ReproduceCommand: ParsableCommand {
             timeline: Timeline(
                 columns: ["row", "expected", "measured", "tolerance", "passed"],
                 rows: reproduction.rows.enumerated().map {
-                    [Double($0.offset), $0.element.expected, $0.element.measured, $0.element.tolerance,
-                     $0.element.passed ? 1 : 0]
+                    [
+                        Double($0.offset), $0.element.expected, $0.element.measured, $0.element.tolerance,
+                        $0.element.passed ? 1 : 0,
+                    ]
                 }),
             plots: reproduction.plots)
         var text = [reproduction.title, ""]

@@ -173,7 +173,8 @@ struct RumorSimCommand: ParsableCommand {
         ]
         for key in summary.keys.sorted() { text.append(summaryLine(key, summary[key]!)) }
         if mode == .push, case .rumor = config.forwarding, config.fanout == .fixed(1) {
-            text.append("theory (push): s ≈ e^(-m) = \(formatNumber(exp(-summary["traffic m (messages per node)"]!.mean)))")
+            text.append(
+                "theory (push): s ≈ e^(-m) = \(formatNumber(exp(-summary["traffic m (messages per node)"]!.mean)))")
         }
         try output.emit(report, text: text)
     }
