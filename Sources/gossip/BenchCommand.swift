@@ -1,5 +1,8 @@
 import ArgumentParser
+import Dissemination
+import Foundation
 import GossipCore
+import GossipSimulator
 import GossipTestKit
 import SWIM
 
@@ -8,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the project's engines run.",
-        subcommands: [SWIMClusterBench.self],
+        subcommands: [SWIMClusterBench.self, SpreadBench.self],
         defaultSubcommand: SWIMClusterBench.self)
 }
 
@@ -74,4 +77,60 @@ struct SWIMClusterBench: ParsableCommand {
 func format3(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
     return String(scaled)
+}
+
+/// `gossip bench spread`: wall time, rounds and peak memory of the complete-graph spread kernel.
+struct SpreadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spread",
+        abstract: "Time the spread kernel (push, pull, push-pull on a complete graph) and report peak memory.")
+
+    @Option(help: "push, pull or push-pull.")
+    var `protocol`: Dissemination.Mode = .pushPull
+
+    @Option(help: "Nodes.")
+    var nodes: Int = 1_000_000
+
+    @Option(help: "Runs (seeds seed, seed+1, ...).")
+    var runs: Int = 5
+
+    @Option(help: "Seed of the first run.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    }
+
+    func run() throws {
+        let kernel = SpreadKernel(nodes: nodes, mode: `protocol`)
+        let clock = ContinuousClock()
+        var walls: [Double] = []
+        var rounds: [Int] = []
+        var deliveries = 0
+        for run in 0..<runs {
+            let started = clock.now
+            let outcome = kernel.run(seed: seed &+ UInt64(run))
+            walls.append((clock.now - started).secondsValue)
+            rounds.append(outcome.rounds)
+            deliveries += outcome.deliveries
+        }
+        let totalWall = walls.reduce(0, +)
+        let result: [String: Any] = [
+            "protocol": `protocol`.rawValue, "nodes": nodes, "runs": runs, "seed": seed,
+            "rounds": rounds, "wall_s_mean": totalWall / Double(runs), "wall_s": walls,
+            "deliveries_per_s": Int(Double(deliveries) / totalWall),
+            "state_bytes_per_node": Double(kernel.stateBytes) / Double(nodes),
+            "peak_rss_mib": Double(peakResidentBytes()) / 1_048_576,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The process's peak resident memory, in bytes (getrusage's ru_maxrss is in KiB on Linux).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss) * 1024
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Writes a ``SimulationReport`` as a directory a person can open: `summary.json`, `timeline.csv` and a
-/// self-contained `report.html` whose plots are inline SVG (no scripts, no network).
+/// Writes a ``SimulationReport`` as a directory a person can open: `summary.json`, `timeline.csv`, a
+/// self-contained `report.html` whose plots are inline SVG (no scripts, no network), and each plot on its own as
+/// `plot-1.svg`, `plot-2.svg`, ….
 public enum ReportWriter {
     /// The report as deterministic JSON (sorted keys, pretty-printed).
     public static func json(_ report: SimulationReport) throws -> Data {
@@ -18,6 +19,10 @@ public enum ReportWriter {
         try json(report).write(to: directory.appendingPathComponent("summary.json"))
         try Data(report.timeline.csv.utf8).write(to: directory.appendingPathComponent("timeline.csv"))
         try Data(html(report).utf8).write(to: directory.appendingPathComponent("report.html"))
+        for (index, plot) in report.plots.enumerated() {
+            let svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + SVGPlot.render(plot)
+            try Data(svg.utf8).write(to: directory.appendingPathComponent("plot-\(index + 1).svg"))
+        }
     }
 
     /// The HTML page.

@@ -43,7 +43,7 @@ struct ReproduceCommand: ParsableCommand {
                 }),
             plots: reproduction.plots)
         var text = [reproduction.title, ""]
-        let header = ["source", "quantity", "paper", "measured", "tolerance", "verdict"]
+        let header = ["source", "quantity", "paper or theory", "measured", "tolerance", "verdict"]
         var table = [header]
         for row in reproduction.rows {
             table.append([

@@ -100,6 +100,7 @@ struct SWIMSimCommand: ParsableCommand {
             "formation (s)": Distribution(outcomes.map(\.formationSeconds)),
             "first suspicion (s)": Distribution(outcomes.flatMap(\.firstSuspicion)),
             "first detection (s)": Distribution(outcomes.flatMap(\.firstDetection)),
+            "first probe of a crash (periods)": Distribution(outcomes.flatMap(\.firstProbePeriods)),
             "last detection (s)": Distribution(outcomes.flatMap { $0.lastDetection.compactMap { $0 } }),
             "false suspicions": Distribution(outcomes.map(\.falseSuspicions)),
             "false deaths": Distribution(outcomes.map(\.falseDeaths)),
