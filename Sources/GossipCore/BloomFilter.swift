@@ -39,6 +39,14 @@ public struct BloomFilter: Sendable, Hashable {
         return pow(1 - exp(-k * Double(insertions) / Double(bitCount)), k)
     }
 
+    /// The share of bits set.
+    public var fillRatio: Double {
+        Double(words.reduce(0) { $0 + $1.nonzeroBitCount }) / Double(bitCount)
+    }
+
+    /// The false-positive rate of this filter as it stands, for a key it never saw: `fillRatio^k`.
+    public var currentFalsePositiveRate: Double { pow(fillRatio, Double(hashCount)) }
+
     /// Adds a key; returns whether it was (probably) present already.
     @discardableResult
     @inlinable

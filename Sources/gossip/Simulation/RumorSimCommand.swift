@@ -2,6 +2,7 @@ import ArgumentParser
 import Dissemination
 import Foundation
 import GossipSimulator
+import GossipTestKit
 
 /// `gossip sim rumor`: rumor mongering, infect-and-die and anti-entropy on any peer graph.
 struct RumorSimCommand: ParsableCommand {
@@ -47,6 +48,15 @@ struct RumorSimCommand: ParsableCommand {
     @Option(help: "complete, regular:D, partial-view:V, geometric:K or zones:Z:P.")
     var topology: String = "complete"
 
+    @Option(help: "rounds (synchronous) or continuous (a gossip timer per node, latencies per message).")
+    var clock: Clock = .rounds
+
+    @Option(help: "Gossip period with --clock continuous, e.g. 200ms.")
+    var interval: String = "200ms"
+
+    @Option(help: "One-way latency range with --clock continuous, e.g. 1ms-50ms.")
+    var latency: String = "1ms-50ms"
+
     @Option(help: "Nodes (at least 2).")
     var nodes: Int = 1000
 
@@ -69,10 +79,28 @@ struct RumorSimCommand: ParsableCommand {
         if let capBytes, capBytes < 0 { throw ValidationError("--cap-bytes must not be negative") }
         _ = try forwarding()
         _ = try fanoutPolicy()
+        _ = try latencyModel()
+        guard let period = parseDuration(interval), period > .zero else {
+            throw ValidationError("--interval '\(interval)' is not a positive duration like 200ms")
+        }
         guard Topology(argument: topology) != nil else {
             throw ValidationError(
                 "--topology '\(topology)' is not one of complete, regular:D, partial-view:V, geometric:K, zones:Z:P")
         }
+    }
+
+    /// Synchronous rounds or continuous time.
+    enum Clock: String, ExpressibleByArgument, CaseIterable {
+        case rounds
+        case continuous
+    }
+
+    func latencyModel() throws -> LatencyModel {
+        let bounds = latency.split(separator: "-").map { parseDuration(String($0)) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high else {
+            throw ValidationError("--latency '\(latency)' is not a range like 1ms-50ms")
+        }
+        return .uniform(low, high)
     }
 
     func forwarding() throws -> Dissemination.Forwarding {
@@ -107,6 +135,7 @@ struct RumorSimCommand: ParsableCommand {
     }
 
     func run() throws {
+        if clock == .continuous { return try runContinuous() }
         var config = RoundSimulation.Configuration(nodes: nodes, mode: mode, forwarding: try forwarding())
         config.fanout = try fanoutPolicy()
         config.forwardProbability = p
@@ -176,6 +205,60 @@ struct RumorSimCommand: ParsableCommand {
             text.append(
                 "theory (push): s ≈ e^(-m) = \(formatNumber(exp(-summary["traffic m (messages per node)"]!.mean)))")
         }
+        try output.emit(report, text: text)
+    }
+}
+
+extension RumorSimCommand {
+    /// The same spread with a gossip timer per node and a latency per message.
+    func runContinuous() throws {
+        var config = ContinuousSimulation.Configuration(nodes: nodes, mode: mode, forwarding: try forwarding())
+        config.fanout = try fanoutPolicy().initialFanout(clusterSize: nodes)
+        config.interval = parseDuration(interval)!
+        config.latency = try latencyModel()
+        config.lossRate = loss
+        config.topology = Topology(argument: topology)!
+        let engine = ContinuousSimulation(config, graphSeed: seed)
+        let progress = Progress(total: runs)
+        var outcomes: [ContinuousSimulation.Outcome] = []
+        for run in 0..<runs {
+            outcomes.append(engine.run(seed: seed &+ UInt64(run)))
+            progress.update(run + 1)
+        }
+        func measure(_ value: (ContinuousSimulation.Outcome) -> Double) -> Distribution {
+            Distribution(outcomes.map(value))
+        }
+        let summary: [String: Distribution] = [
+            "residue s": measure(\.residue),
+            "traffic m (messages per node)": measure { Double($0.messages) / Double(nodes) },
+            "full coverage (s)": Distribution(outcomes.compactMap(\.fullCoverageSeconds)),
+            "t_ave (s)": measure(\.tAverageSeconds),
+            "t_last (s)": measure(\.tLastSeconds),
+            "duplicates per node": measure { Double($0.duplicates) / Double(nodes) },
+        ]
+        let coverage = averageTimeline(outcomes.map { $0.informedOverTime.map { Double($0) / Double(nodes) } })
+        let seconds = coverage.indices.map { Double($0) * config.interval.secondsValue }
+        let report = SimulationReport(
+            command: "rumor",
+            parameters: [
+                "variant": variant, "k": String(k), "mode": mode.rawValue, "fanout": String(config.fanout),
+                "clock": "continuous", "interval": interval, "latency": latency, "loss": String(loss),
+                "topology": config.topology.description, "nodes": String(nodes), "runs": String(runs),
+                "seed": String(seed),
+            ],
+            summary: summary,
+            timeline: Timeline(
+                columns: ["second", "informed share (mean)"],
+                rows: seconds.indices.map { [seconds[$0], coverage[$0]] }),
+            plots: [
+                Plot(
+                    title: "Coverage over time (mean of \(runs) runs)", xLabel: "virtual seconds",
+                    yLabel: "informed share of nodes", series: [Series(name: variant, x: seconds, y: coverage)])
+            ])
+        var text = [
+            "\(config.forwarding) by \(mode.rawValue) in continuous time (every \(interval), latency \(latency)), \(config.topology) graph of \(nodes) nodes, \(runs) run(s)"
+        ]
+        for key in summary.keys.sorted() { text.append(summaryLine(key, summary[key]!)) }
         try output.emit(report, text: text)
     }
 }

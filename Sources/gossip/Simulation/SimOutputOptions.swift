@@ -42,7 +42,7 @@ struct Progress {
     }
 
     func update(_ done: Int) {
-        guard enabled else { return }
+        guard enabled, done == total || done % max(1, total / 20) == 0 else { return }
         FileHandle.standardError.write(Data("\rrun \(done)/\(total)".utf8))
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
@@ -51,6 +51,7 @@ struct Progress {
 /// A summary line: `rounds  mean 16.4  p50 16  p99 18  min 15  max 18`.
 func summaryLine(_ name: String, _ distribution: Distribution) -> String {
     let padded = name.padding(toLength: 34, withPad: " ", startingAt: 0)
+    guard distribution.count > 0 else { return "\(padded) none of the runs" }
     return "\(padded) mean \(formatNumber(distribution.mean))  p50 \(formatNumber(distribution.p50))  "
         + "p99 \(formatNumber(distribution.p99))  min \(formatNumber(distribution.min))  "
         + "max \(formatNumber(distribution.max))"
