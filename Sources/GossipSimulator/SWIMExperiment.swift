@@ -11,6 +11,8 @@ public struct SWIMExperiment: Sendable {
     public struct Configuration: Sendable {
         /// Members.
         public var nodes: Int
+        /// How the cluster comes together before the measured time starts.
+        public var formation: Formation = .preformed
         /// The protocol settings every member runs (memberlist's LAN profile by default).
         public var settings: SWIM.Settings = .lan
         /// Latency, uniform and bursty loss.
@@ -38,6 +40,16 @@ public struct SWIMExperiment: Sendable {
         public init(nodes: Int) {
             self.nodes = nodes
         }
+    }
+
+    /// How a cluster forms.
+    public enum Formation: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Every member starts knowing every other as alive (``GossipTestKit/SimulatedCluster/startAllFormed()``):
+        /// the measured time is steady state from its first second.
+        case preformed = "formed"
+        /// Members start 10 ms apart and join through member 0, as memberlist's joins do; the measured time
+        /// starts once every member lists every other as alive.
+        case joins
     }
 
     /// What one run measured. Times are seconds.
@@ -93,8 +105,13 @@ public struct SWIMExperiment: Sendable {
         let n = config.nodes
         let cluster = SimulatedCluster(size: n, settings: config.settings, network: config.network, seed: seed)
         cluster.recordsLog = false
-        cluster.startAll(joiningThrough: 0, spacing: .milliseconds(10))
-        _ = cluster.run(until: cluster.now + .seconds(600)) { $0.isConverged && $0.runningNodes.count == n }
+        switch config.formation {
+        case .preformed:
+            cluster.startAllFormed()
+        case .joins:
+            cluster.startAll(joiningThrough: 0, spacing: .milliseconds(10))
+            _ = cluster.run(until: cluster.now + .seconds(600)) { $0.isConverged && $0.runningNodes.count == n }
+        }
         let formed = cluster.now
         for index in 0..<min(config.slowMembers, n) { cluster.slowNodes[1 + index] = config.slowDelay }
 

@@ -204,6 +204,23 @@ public final class SimulatedCluster {
         run(until: now + duration)
     }
 
+    /// Starts every node as members of an already formed cluster: each knows every other as alive at
+    /// incarnation 1, with nothing left to gossip. Steady-state experiments skip the join storm this way.
+    public func startAllFormed() {
+        let members = instances.indices.map { index in
+            SWIM.Member(
+                name: instances[index].name, address: Self.address(ofNode: index), incarnation: 1, status: .alive,
+                statusChangedAt: now)
+        }
+        for index in instances.indices where states[index] == .stopped {
+            states[index] = .running
+            let effects =
+                instances[index].start(at: now, using: &generators[index])
+                + instances[index].bootstrap(members: members, at: now, using: &generators[index])
+            apply(effects, from: index)
+        }
+    }
+
     /// Runs until `condition` holds or until `limit`; returns whether it held. The condition is checked once
     /// per distinct virtual instant, after every event due at that instant has run, so it never sees a state
     /// half-way through simultaneous events (and a large cluster is not re-examined after each of them).

@@ -153,6 +153,30 @@ extension SWIM {
             return takeEffects()
         }
 
+        /// Adds members this node should already know without announcing them: a member list restored from a
+        /// snapshot, or a simulation that starts from a formed cluster instead of replaying its joins. Names
+        /// already known (and this node's own) are skipped; nothing is broadcast, and each new member is
+        /// reported as joined.
+        public mutating func bootstrap(
+            members: [Member], at now: Instant, using rng: inout some RandomNumberGenerator
+        ) -> [Effect] {
+            nodes.reserveCapacity(nodes.count + members.count)
+            for member in members where indexByName[member.name] == nil && !member.name.isEmpty {
+                var added = member
+                added.statusChangedAt = now
+                let status = added.status
+                added.status = .dead
+                let index = insertAtRandomPosition(added, using: &rng)
+                if status == .alive {
+                    setStatus(.alive, ofMemberAt: index, at: now)
+                } else {
+                    nodes[index].status = status
+                }
+                emit(.joined(nodes[index]))
+            }
+            return takeEffects()
+        }
+
         /// Replaces this node's metadata and announces it with a new incarnation.
         ///
         /// - Throws: ``InstanceError/metadataTooLarge(size:limit:)`` when `metadata` exceeds the limit.

@@ -158,3 +158,26 @@ struct ProbeTests {
         #expect(packets == 3, "GossipNodes packets per tick")
     }
 }
+
+@Suite("Bootstrapping a member list")
+struct BootstrapTests {
+    @Test("bootstrap adds unknown members without broadcasting, skips known names and reports joins")
+    func bootstrap() {
+        var rng = SeededRandom(seed: 1)
+        var node = SWIM.Instance(name: "a", address: NodeAddress("10.0.0.1:7946")!, settings: .lan)
+        _ = node.start(at: .zero, using: &rng)
+        let members = ["a", "b", "c", "d"].enumerated().map { index, name in
+            SWIM.Member(
+                name: name, address: NodeAddress("10.0.0.\(index + 1):7946")!, incarnation: 1, status: .alive,
+                statusChangedAt: .zero)
+        }
+        let effects = node.bootstrap(members: members, at: .zero, using: &rng)
+        let joined = effects.filter { if case .event(.joined) = $0 { return true } else { return false } }
+        #expect(joined.count == 3)
+        #expect(node.aliveCount == 4)
+        #expect(node.members.map(\.name) == ["a", "b", "c", "d"])
+        #expect(node.pendingBroadcasts == 0)
+        let again = node.bootstrap(members: members, at: .zero, using: &rng)
+        #expect(again.isEmpty)
+    }
+}

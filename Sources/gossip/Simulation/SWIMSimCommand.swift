@@ -22,6 +22,9 @@ struct SWIMSimCommand: ParsableCommand {
     @Option(help: "lan, wan or local: memberlist's timing profile.")
     var profile: String = "lan"
 
+    @Option(help: "formed (every member starts knowing every other) or joins (members join through member 0).")
+    var formation: SWIMExperiment.Formation = .preformed
+
     @Option(help: "Share of datagrams lost, uniformly (0...1).")
     var loss: Double = 0
 
@@ -77,6 +80,7 @@ struct SWIMSimCommand: ParsableCommand {
     func run() throws {
         var config = SWIMExperiment.Configuration(nodes: nodes)
         config.settings = SWIM.Settings.preset(named: profile)!
+        config.formation = formation
         config.network.lossRate = loss
         if burstLoss > 0 {
             let length = 20.0
@@ -120,7 +124,8 @@ struct SWIMSimCommand: ParsableCommand {
         let alive = averageTimeline(outcomes.map { $0.aliveSeenByFirst.map(Double.init) })
         let seconds = alive.indices.map(Double.init)
         var parameters = [
-            "nodes": String(nodes), "profile": profile, "loss": String(loss), "burst loss": String(burstLoss),
+            "nodes": String(nodes), "profile": profile, "formation": formation.rawValue, "loss": String(loss),
+            "burst loss": String(burstLoss),
             "duration": duration, "crashes": String(crashes), "crash after": crashAfter, "slow": String(slow),
             "stalling": String(stalling), "runs": String(runs), "seed": String(seed),
         ]
@@ -151,3 +156,5 @@ func parseDuration(_ text: String) -> Duration? {
     guard let value = Double(text), value >= 0, value.isFinite else { return nil }
     return .nanoseconds(Int64(value * 1e9))
 }
+
+extension SWIMExperiment.Formation: ExpressibleByArgument {}
