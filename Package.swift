@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Dissemination", targets: ["Dissemination"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
         .library(name: "GossipSimulator", targets: ["GossipSimulator"]),
+        .library(name: "GossipScenarios", targets: ["GossipScenarios"]),
         .library(name: "GossipNIO", targets: ["GossipNIO"]),
         .executable(name: "gossip", targets: ["gossip"]),
     ],
@@ -68,10 +69,15 @@ let package = Package(
             name: "GossipSimulator",
             dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipTestKit"]
         ),
+        // The fifteen scenarios: stories told with the library's real parts on the simulator.
+        .target(
+            name: "GossipScenarios",
+            dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipSimulator", "GossipTestKit"]
+        ),
         .executableTarget(
             name: "gossip",
             dependencies: [
-                "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipNIO", "MemberlistWire",
+                "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios", "GossipNIO", "MemberlistWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,6 +102,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SerfTests", dependencies: ["Serf"]),
+        .testTarget(name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator"]),
         .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
         .testTarget(
             name: "GossipSimulatorTests", dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM"]

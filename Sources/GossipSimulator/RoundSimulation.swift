@@ -39,6 +39,10 @@ public struct RoundSimulation: Sendable {
         public var topology: Topology = .complete
         /// Rounds after which the run stops even if spreaders remain.
         public var maxRounds: Int = 10_000
+        /// Nodes that are down for the whole run: they neither receive nor send.
+        public var downNodes: Set<Int> = []
+        /// Whether the outcome lists the round each node learned the update (for spatial plots).
+        public var recordsLearnedRounds = false
 
         /// A configuration with the given essentials and defaults for the rest.
         public init(nodes: Int, mode: Dissemination.Mode, forwarding: Dissemination.Forwarding) {
@@ -62,7 +66,7 @@ public struct RoundSimulation: Sendable {
     public struct Outcome: Sendable, Hashable, Codable {
         /// Rounds until no spreader was left (or until everyone knew, for anti-entropy).
         public var rounds: Int
-        /// The first round after which every node knew the update, if that happened.
+        /// The first round after which every node that is up knew the update, if that happened.
         public var roundsToFullCoverage: Int?
         /// Residue s: the share of nodes that never heard the update.
         public var residue: Double
@@ -84,6 +88,10 @@ public struct RoundSimulation: Sendable {
         public var bytes: Int
         /// Phase counts at the start (element 0) and after every round.
         public var timeline: [PhaseCounts]
+        /// Messages between nodes of different zones (zones topology only).
+        public var crossZoneMessages: Int = 0
+        /// The round each node learned the update (-1: never; 0: the origin), if asked for.
+        public var learnedRounds: [Int32]? = nil
 
         /// Useful deliveries over all deliveries: the share of delivered messages that informed someone.
         public var efficiency: Double {
@@ -135,7 +143,12 @@ public struct RoundSimulation: Sendable {
         }
         // Bit 0: some caller needed the rumor this round; bit 1: some caller already knew it.
         var pulledFrom = [UInt8](repeating: 0, count: n)
-        let start = origin ?? rng.nextIndex(below: n)
+        var down = [Bool](repeating: false, count: n)
+        for node in config.downNodes where node < n { down[node] = true }
+        var start = origin ?? rng.nextIndex(below: n)
+        let downCount = down.filter { $0 }.count
+        precondition(downCount < n, "at least one node must be up")
+        while down[start] { start = (start + 1) % n }
         phase[start] = Self.infective
         learnedRound[start] = 0
 
@@ -149,8 +162,15 @@ public struct RoundSimulation: Sendable {
         var round = 0
 
         /// Delivers the update from `sender` to `recipient`; returns whether the recipient knew it at round start.
-        func deliver(to recipient: Int) -> (delivered: Bool, knew: Bool) {
+        let zoned: Bool
+        if case .zones = config.topology { zoned = true } else { zoned = false }
+        func deliver(to recipient: Int, from sender: Int) -> (delivered: Bool, knew: Bool) {
             outcome.messages += 1
+            if zoned && graph.zone(of: recipient) != graph.zone(of: sender) { outcome.crossZoneMessages += 1 }
+            if down[recipient] {
+                outcome.lost += 1
+                return (false, false)
+            }
             if config.lossRate > 0 && rng.nextBool(probability: config.lossRate) {
                 outcome.lost += 1
                 return (false, false)
@@ -177,9 +197,9 @@ public struct RoundSimulation: Sendable {
         }
 
         while infectiveCount > 0 && round < config.maxRounds {
-            if case .forever = config.forwarding, outcome.timeline.last!.susceptible == 0 { break }
+            if case .forever = config.forwarding, outcome.timeline.last!.susceptible == downCount { break }
             round += 1
-            for node in 0..<n {
+            for node in 0..<n where !down[node] {
                 let nodePhase = phase[node]
                 let spreading = nodePhase == Self.infective || nodePhase == Self.leaving
                 switch config.mode {
@@ -191,7 +211,7 @@ public struct RoundSimulation: Sendable {
                         guard phase[node] == Self.infective, let peer = graph.randomPeer(of: node, using: &rng) else {
                             break
                         }
-                        let result = deliver(to: peer)
+                        let result = deliver(to: peer, from: node)
                         if result.delivered { recordContact(of: node, recipientKnew: result.knew) }
                     }
                 case .pull, .pushPull:
@@ -201,12 +221,12 @@ public struct RoundSimulation: Sendable {
                     }
                     guard let peer = graph.randomPeer(of: node, using: &rng) else { continue }
                     if config.mode == .pushPull && spreading && phase[node] == Self.infective {
-                        let result = deliver(to: peer)
+                        let result = deliver(to: peer, from: node)
                         if result.delivered { recordContact(of: node, recipientKnew: result.knew) }
                     }
                     let peerPhase = phase[peer]
                     if peerPhase == Self.infective || peerPhase == Self.leaving {
-                        let result = deliver(to: node)
+                        let result = deliver(to: node, from: peer)
                         if result.delivered && peerPhase == Self.infective {
                             pulledFrom[peer] |= result.knew ? 2 : 1
                         }
@@ -252,7 +272,9 @@ public struct RoundSimulation: Sendable {
             }
             infectiveCount = counts.infective
             outcome.timeline.append(counts)
-            if counts.susceptible == 0 && outcome.roundsToFullCoverage == nil { outcome.roundsToFullCoverage = round }
+            if counts.susceptible == downCount && outcome.roundsToFullCoverage == nil {
+                outcome.roundsToFullCoverage = round
+            }
         }
 
         outcome.rounds = round
@@ -261,6 +283,9 @@ public struct RoundSimulation: Sendable {
         outcome.traffic = Double(outcome.messages) / Double(n)
         outcome.tAverage = learnedCount > 0 ? Double(learnedSum) / Double(learnedCount) : 0
         outcome.bytes = outcome.messages * config.messageSize
+        if config.recordsLearnedRounds {
+            outcome.learnedRounds = learnedRound.map { $0 == .max ? -1 : Int32($0) }
+        }
         return outcome
     }
 }

@@ -78,7 +78,8 @@ public enum ReportWriter {
         row.bound != nil ? row.toleranceRule : "±\(formatNumber(row.tolerance)) (\(row.toleranceRule))"
     }
 
-    static func escape(_ text: String) -> String {
+    /// Escapes text for HTML.
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
