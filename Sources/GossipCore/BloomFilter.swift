@@ -86,7 +86,7 @@ public struct BloomFilter: Sendable, Hashable {
 
     /// Two independent 64-bit hashes of a key (SplitMix64 finalisers), for double hashing h1 + i·h2.
     @inlinable
-    static func hashes(_ key: UInt64) -> (UInt64, UInt64) {
+    public static func hashes(_ key: UInt64) -> (UInt64, UInt64) {
         func mix(_ value: UInt64) -> UInt64 {
             var z = value &+ 0x9E37_79B9_7F4A_7C15
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -95,5 +95,62 @@ public struct BloomFilter: Sendable, Hashable {
         }
         let first = mix(key)
         return (first, mix(first ^ 0x5851_F42D_4C95_7F2D) | 1)
+    }
+}
+
+/// Many Bloom filters of one size in one contiguous block: a filter per node for a simulation of millions of
+/// nodes, without an allocation per node. Filter `i` hashes exactly as a ``BloomFilter`` of the same size does.
+public struct BloomFilterBank: Sendable {
+    @usableFromInline var words: [UInt64]
+    @usableFromInline var insertionCounts: [UInt32]
+    /// Bits per filter, a multiple of 64.
+    public let bitCount: Int
+    /// Hash functions per filter.
+    public let hashCount: Int
+    @usableFromInline let wordsPerFilter: Int
+
+    /// `count` empty filters of at least `bitCount` bits and `hashCount` hash functions each.
+    public init(count: Int, bitCount: Int, hashCount: Int) {
+        precondition(count >= 0 && bitCount > 0 && hashCount > 0, "a filter bank needs bits and hash functions")
+        wordsPerFilter = (bitCount + 63) / 64
+        self.bitCount = wordsPerFilter * 64
+        self.hashCount = hashCount
+        words = Array(repeating: 0, count: count * wordsPerFilter)
+        insertionCounts = Array(repeating: 0, count: count)
+    }
+
+    /// Adds `key` to filter `filter`.
+    @inlinable
+    public mutating func insert(_ key: UInt64, into filter: Int) {
+        var (h1, h2) = BloomFilter.hashes(key)
+        let base = filter * wordsPerFilter
+        for _ in 0..<hashCount {
+            let bit = Int(h1 % UInt64(bitCount))
+            words[base + bit >> 6] |= 1 << UInt64(bit & 63)
+            h1 &+= h2
+        }
+        insertionCounts[filter] &+= 1
+    }
+
+    /// Whether filter `filter` (probably) holds `key`.
+    @inlinable
+    public func contains(_ key: UInt64, in filter: Int) -> Bool {
+        var (h1, h2) = BloomFilter.hashes(key)
+        let base = filter * wordsPerFilter
+        for _ in 0..<hashCount {
+            let bit = Int(h1 % UInt64(bitCount))
+            if words[base + bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+            h1 &+= h2
+        }
+        return true
+    }
+
+    /// Keys inserted into filter `filter`.
+    public func insertions(of filter: Int) -> Int { Int(insertionCounts[filter]) }
+
+    /// The formula's false-positive rate of filter `filter`: `(1 − e^(−k·n/m))^k`.
+    public func expectedFalsePositiveRate(of filter: Int) -> Double {
+        let k = Double(hashCount)
+        return pow(1 - exp(-k * Double(insertionCounts[filter]) / Double(bitCount)), k)
     }
 }

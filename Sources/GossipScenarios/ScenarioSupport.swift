@@ -49,18 +49,20 @@ enum ScenarioSupport {
         return index < names.count ? names[index] : "Station \(index + 1)"
     }
 
-    /// Measures wall time and memory around `body` in benchmark mode.
-    static func benchmark(
-        _ options: ScenarioOptions, messages: () -> Int, _ body: () -> Void
-    ) -> ScenarioBenchmark? {
+    /// Wall-clock seconds `body` takes.
+    static func timed(_ body: () -> Void) -> Double {
         let clock = ContinuousClock()
         let start = clock.now
         body()
+        let wall = clock.now - start
+        return Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+    }
+
+    /// The benchmark figures of a run that took `seconds` and simulated `messages`, in benchmark mode only.
+    static func benchmark(_ options: ScenarioOptions, seconds: Double, messages: Int) -> ScenarioBenchmark? {
         guard options.mode == .benchmark else { return nil }
-        let wall = (clock.now - start)
-        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
         return ScenarioBenchmark(
-            messagesPerSecond: Double(messages()) / max(seconds, 1e-9), wallSeconds: seconds,
+            messagesPerSecond: Double(messages) / max(seconds, 1e-9), wallSeconds: seconds,
             peakMemoryMiB: peakMemoryMiB())
     }
 }

@@ -53,8 +53,6 @@ public struct BloomDedupSimulation: Sendable {
         public var probedExpectedRate: Double
         /// The formula's rate `(1 − e^(−k·i/m))^k`, averaged over the lookups (i = keys already in that filter).
         public var expectedFalsePositiveRate: Double
-        /// The rate each filter's actual fill gives, `(bits set / m)^k`, averaged over the lookups.
-        public var fillFalsePositiveRate: Double
         /// Mean share of nodes each update reached.
         public var coverage: Double
         /// Bytes of Bloom filter per node.
@@ -77,20 +75,19 @@ public struct BloomDedupSimulation: Sendable {
     public func run(seed: UInt64) -> Outcome {
         let config = configuration
         var rng = SeededRandom(seed: seed)
-        var filters = [BloomFilter](
-            repeating: BloomFilter(bitCount: config.bloomBits, hashCount: config.bloomHashes), count: config.nodes)
+        var filters = BloomFilterBank(count: config.nodes, bitCount: config.bloomBits, hashCount: config.bloomHashes)
         // Updates each node forwards next round, as (node, update) pairs.
         var forwardNext: [(Int32, Int32)] = []
         var reached = [Int](repeating: 0, count: config.updates)
         var outcome = Outcome(
             rounds: 0, messages: 0, deliveries: 0, duplicatesSuppressed: 0, falsePositives: 0, falsePositiveRate: 0,
             probedFalsePositiveRate: 0, probedExpectedRate: 0, expectedFalsePositiveRate: 0,
-            fillFalsePositiveRate: 0, coverage: 0, filterBytesPerNode: filters[0].bitCount / 8)
-        // Which (node, update) pairs were really seen, to tell false positives from true duplicates.
-        var truth = Set<UInt64>()
+            coverage: 0, filterBytesPerNode: filters.bitCount / 8)
+        // Which updates each node really saw (a bit per update), to tell false positives from true duplicates.
+        let truthWords = (config.updates + 63) / 64
+        var truth = [UInt64](repeating: 0, count: config.nodes * truthWords)
         var unseenLookups = 0
         var expectedSum = 0.0
-        var fillSum = 0.0
         // Update identifiers as a real node would see them: random 64-bit message ids.
         let ids = (0..<config.updates).map { _ in rng.next() }
         let perRound = max(1, (config.updates + config.injectionRounds - 1) / config.injectionRounds)
@@ -99,20 +96,20 @@ public struct BloomDedupSimulation: Sendable {
 
         func receive(_ update: Int, at node: Int) -> Bool {
             let key = ids[update]
-            let pair = UInt64(node) << 32 | UInt64(update)
-            if truth.contains(pair) {
+            let word = node * truthWords + update >> 6
+            let mask: UInt64 = 1 << UInt64(update & 63)
+            if truth[word] & mask != 0 {
                 outcome.duplicatesSuppressed += 1
                 return false
             }
             unseenLookups += 1
-            expectedSum += filters[node].expectedFalsePositiveRate(afterInsertions: filters[node].insertions)
-            fillSum += filters[node].currentFalsePositiveRate
-            if filters[node].contains(key) {
+            expectedSum += filters.expectedFalsePositiveRate(of: node)
+            if filters.contains(key, in: node) {
                 outcome.falsePositives += 1
                 return false
             }
-            filters[node].insert(key)
-            truth.insert(pair)
+            filters.insert(key, into: node)
+            truth[word] |= mask
             reached[update] += 1
             outcome.deliveries += 1
             return true
@@ -138,14 +135,13 @@ public struct BloomDedupSimulation: Sendable {
         outcome.rounds = round
         outcome.falsePositiveRate = unseenLookups > 0 ? Double(outcome.falsePositives) / Double(unseenLookups) : 0
         outcome.expectedFalsePositiveRate = unseenLookups > 0 ? expectedSum / Double(unseenLookups) : 0
-        outcome.fillFalsePositiveRate = unseenLookups > 0 ? fillSum / Double(unseenLookups) : 0
         let probedNodes = min(config.nodes, 500)
         var probedHits = 0
         var probedExpected = 0.0
         for index in 0..<probedNodes {
             let node = index * config.nodes / probedNodes
-            probedExpected += filters[node].expectedFalsePositiveRate(afterInsertions: filters[node].insertions)
-            for _ in 0..<1_000 where filters[node].contains(rng.next()) { probedHits += 1 }
+            probedExpected += filters.expectedFalsePositiveRate(of: node)
+            for _ in 0..<1_000 where filters.contains(rng.next(), in: node) { probedHits += 1 }
         }
         outcome.probedFalsePositiveRate = Double(probedHits) / Double(probedNodes * 1_000)
         outcome.probedExpectedRate = probedExpected / Double(probedNodes)

@@ -35,7 +35,7 @@ public enum CabDispatch: Scenario {
                 < hypot(Double(positions[2 * $1]) - 0.5, Double(positions[2 * $1 + 1]) - 0.5)
         }!
         var outcome: RoundSimulation.Outcome!
-        let bench = ScenarioSupport.benchmark(options, messages: { outcome.messages }) {
+        let wallSeconds = ScenarioSupport.timed {
             outcome = engine.run(seed: options.seed, origin: origin)
         }
         let learned = outcome.learnedRounds!
@@ -108,7 +108,7 @@ public enum CabDispatch: Scenario {
                             y: outcome.timeline.map { 1 - Double($0.susceptible) / Double(n) })
                     ]),
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(options, seconds: wallSeconds, messages: outcome.messages)
         return result
     }
 }

@@ -29,7 +29,7 @@ public enum DeliveryPartners: Scenario {
         var coverage: [Double] = []
         var messages: [Double] = []
         var total = 0
-        let bench = ScenarioSupport.benchmark(options, messages: { total }) {
+        let wallSeconds = ScenarioSupport.timed {
             for p in probabilities {
                 var config = RoundSimulation.Configuration(nodes: n, mode: .push, forwarding: .infectAndDie)
                 config.fanout = .fixed(fanout)
@@ -95,7 +95,7 @@ public enum DeliveryPartners: Scenario {
                     title: "Messages per partner against p", xLabel: "forwarding probability p",
                     yLabel: "messages per partner", series: [Series(name: "messages", x: probabilities, y: messages)]),
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(options, seconds: wallSeconds, messages: total)
         return result
     }
 }

@@ -26,7 +26,7 @@ public enum MonsoonPartition: Scenario {
         config.duration = .seconds(420)
         if options.simulateFailures { config.network.lossRate = 0.05 }
         var outcome: SWIMExperiment.Outcome!
-        let bench = ScenarioSupport.benchmark(options, messages: { outcome.packets }) {
+        let wallSeconds = ScenarioSupport.timed {
             outcome = SWIMExperiment(config).run(seed: options.seed)
         }
         let alive = outcome.aliveSeenByFirst
@@ -73,7 +73,7 @@ public enum MonsoonPartition: Scenario {
                             y: [Double(threshold), Double(threshold)]),
                     ])
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(options, seconds: wallSeconds, messages: outcome.packets)
         return result
     }
 }

@@ -33,9 +33,7 @@ public enum PaymentNetwork: Scenario {
         }
         var flatRuns: [RoundSimulation.Outcome] = []
         var zonedRuns: [RoundSimulation.Outcome] = []
-        let bench = ScenarioSupport.benchmark(
-            options, messages: { (flatRuns + zonedRuns).reduce(0) { $0 + $1.messages } }
-        ) {
+        let wallSeconds = ScenarioSupport.timed {
             let flatEngine = RoundSimulation(flat)
             let zonedEngine = RoundSimulation(zoned)
             flatRuns = (0..<runs).map { flatEngine.run(seed: options.seed &+ UInt64($0)) }
@@ -92,7 +90,8 @@ public enum PaymentNetwork: Scenario {
                         Series(name: "zoned (5% cross-zone)", x: zonedCurve.indices.map(Double.init), y: zonedCurve),
                     ])
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(
+            options, seconds: wallSeconds, messages: (flatRuns + zonedRuns).reduce(0) { $0 + $1.messages })
         return result
     }
 }

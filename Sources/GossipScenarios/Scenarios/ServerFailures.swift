@@ -29,7 +29,7 @@ public enum ServerFailures: Scenario {
         lossy.network.lossRate = options.simulateFailures ? 0.10 : 0.05
         if options.simulateFailures { lossy.slowMembers = 2 }
         var results: [SWIMExperiment.Outcome] = []
-        let bench = ScenarioSupport.benchmark(options, messages: { results.reduce(0) { $0 + $1.packets } }) {
+        let wallSeconds = ScenarioSupport.timed {
             results = [SWIMExperiment(clean).run(seed: options.seed), SWIMExperiment(lossy).run(seed: options.seed)]
         }
         let (a, b) = (results[0], results[1])
@@ -94,7 +94,8 @@ public enum ServerFailures: Scenario {
                             y: b.aliveSeenByFirst.map(Double.init)),
                     ])
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(
+            options, seconds: wallSeconds, messages: results.reduce(0) { $0 + $1.packets })
         return result
     }
 }

@@ -37,7 +37,7 @@ public enum SupplyChainAlerts: Scenario {
             nodes: n, mode: .push, forwarding: .rumor(.init(feedback: .blind, lossOfInterest: .coin, k: k)))
         if options.simulateFailures { config.lossRate = 0.2 }
         var outcomes: [RoundSimulation.Outcome] = []
-        let bench = ScenarioSupport.benchmark(options, messages: { outcomes.reduce(0) { $0 + $1.messages } }) {
+        let wallSeconds = ScenarioSupport.timed {
             let engine = RoundSimulation(config)
             outcomes = (0..<runs).map { engine.run(seed: options.seed &+ UInt64($0)) }
         }
@@ -92,7 +92,8 @@ public enum SupplyChainAlerts: Scenario {
                         Series(name: "SIR equations", x: rounds, y: ode.map(\.1)),
                     ]),
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(
+            options, seconds: wallSeconds, messages: outcomes.reduce(0) { $0 + $1.messages })
         return result
     }
 

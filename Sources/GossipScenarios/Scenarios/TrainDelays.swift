@@ -44,7 +44,7 @@ public enum TrainDelays: Scenario {
         var delivered = 0
         var outcomes: [RoundSimulation.Outcome] = []
         var rumorOutcome: RoundSimulation.Outcome?
-        let bench = ScenarioSupport.benchmark(options, messages: { messages }) {
+        let wallSeconds = ScenarioSupport.timed {
             let engine = RoundSimulation(spread)
             for run in 0..<runs {
                 let outcome = engine.run(seed: options.seed &+ UInt64(run), origin: 8 % n)
@@ -114,7 +114,7 @@ public enum TrainDelays: Scenario {
                             y: first.timeline.map { Double(n - $0.susceptible) })
                     ]),
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(options, seconds: wallSeconds, messages: messages)
         return result
     }
 }

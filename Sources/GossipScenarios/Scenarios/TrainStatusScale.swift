@@ -26,7 +26,7 @@ public enum TrainStatusScale: Scenario {
         config.bloomBits = 1_024
         config.bloomHashes = 4
         var outcome: BloomDedupSimulation.Outcome!
-        let bench = ScenarioSupport.benchmark(options, messages: { outcome.messages }) {
+        let wallSeconds = ScenarioSupport.timed {
             outcome = BloomDedupSimulation(config).run(seed: options.seed)
         }
         let perUser = Double(outcome.messages) / Double(n)
@@ -85,7 +85,7 @@ public enum TrainStatusScale: Scenario {
                             name: "rate", x: [0, 1], y: [outcome.probedFalsePositiveRate, outcome.probedExpectedRate])
                     ]),
             ])
-        result.benchmark = bench
+        result.benchmark = ScenarioSupport.benchmark(options, seconds: wallSeconds, messages: outcome.messages)
         return result
     }
 }
