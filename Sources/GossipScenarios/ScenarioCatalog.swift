@@ -3,7 +3,8 @@ public enum ScenarioCatalog {
     /// The scenarios that can run.
     public static let all: [any Scenario.Type] = [
         TrainDelays.self, ServerFailures.self, MonsoonPartition.self, CabDispatch.self, PaymentNetwork.self,
-        TrainStatusScale.self, DeliveryPartners.self, SupplyChainAlerts.self,
+        TrainStatusScale.self, DeliveryPartners.self, SupplyChainAlerts.self, DeliveryRouting.self,
+        DeliveryMetrics.self, BookingMembership.self,
     ]
 
     /// The scenario called `slug`.

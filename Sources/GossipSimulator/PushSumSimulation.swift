@@ -32,11 +32,18 @@ public struct PushSumSimulation: Sendable {
     }
 
     /// Runs `rounds` rounds from `values` (one per node) and reports the error after each.
-    public func run(values: [Double], rounds: Int, targetError: Double, seed: UInt64) -> Outcome {
+    ///
+    /// `observe`, if given, is called after every round with the round number and every node's state: it may read
+    /// the estimates (an alert rule) and change states (a node whose value changes by δ adds δ·weight to its sum;
+    /// the truth the error is measured against is then the mean of the states' masses).
+    public func run(
+        values: [Double], rounds: Int, targetError: Double, seed: UInt64,
+        observe: ((Int, inout [Dissemination.PushSum]) -> Void)? = nil
+    ) -> Outcome {
         precondition(values.count == nodes, "push-sum needs one value per node")
         var rng = SeededRandom(seed: seed)
         var state = values.map { Dissemination.PushSum(value: $0) }
-        let truth = values.reduce(0, +) / Double(nodes)
+        var truth = values.reduce(0, +) / Double(nodes)
         var errors = [Self.maximumError(state, truth: truth)]
         var target: Int? = errors[0] <= targetError ? 0 : nil
         var inbox = [Dissemination.PushSum.Share](repeating: .init(sum: 0, weight: 0), count: nodes)
@@ -56,6 +63,10 @@ public struct PushSumSimulation: Sendable {
             for node in 0..<nodes {
                 state[node].absorb(inbox[node])
                 inbox[node] = .init(sum: 0, weight: 0)
+            }
+            if let observe {
+                observe(round, &state)
+                truth = state.reduce(0) { $0 + $1.sum } / state.reduce(0) { $0 + $1.weight }
             }
             let error = Self.maximumError(state, truth: truth)
             errors.append(error)
