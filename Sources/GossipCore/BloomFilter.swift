@@ -53,7 +53,7 @@ public struct BloomFilter: Sendable, Hashable {
     public mutating func insert(_ key: UInt64) -> Bool {
         var present = true
         var (h1, h2) = Self.hashes(key)
-        for _ in 0..<hashCount {
+        for round in 0..<hashCount {
             let bit = Int(h1 % UInt64(bitCount))
             let mask: UInt64 = 1 << UInt64(bit & 63)
             if words[bit >> 6] & mask == 0 {
@@ -61,6 +61,7 @@ public struct BloomFilter: Sendable, Hashable {
                 words[bit >> 6] |= mask
             }
             h1 &+= h2
+            h2 &+= UInt64(round)
         }
         insertionCount += 1
         return present
@@ -70,10 +71,11 @@ public struct BloomFilter: Sendable, Hashable {
     @inlinable
     public func contains(_ key: UInt64) -> Bool {
         var (h1, h2) = Self.hashes(key)
-        for _ in 0..<hashCount {
+        for round in 0..<hashCount {
             let bit = Int(h1 % UInt64(bitCount))
             if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
             h1 &+= h2
+            h2 &+= UInt64(round)
         }
         return true
     }
@@ -84,7 +86,8 @@ public struct BloomFilter: Sendable, Hashable {
         insertionCount = 0
     }
 
-    /// Two independent 64-bit hashes of a key (SplitMix64 finalisers), for double hashing h1 + i·h2.
+    /// Two independent 64-bit hashes of a key (SplitMix64 finalisers), for enhanced double hashing (Dillinger and
+    /// Manolios): position i is h1 + i·h2 + (i³ − i)/6, which avoids the repeated patterns of plain h1 + i·h2.
     @inlinable
     public static func hashes(_ key: UInt64) -> (UInt64, UInt64) {
         func mix(_ value: UInt64) -> UInt64 {
@@ -124,10 +127,11 @@ public struct BloomFilterBank: Sendable {
     public mutating func insert(_ key: UInt64, into filter: Int) {
         var (h1, h2) = BloomFilter.hashes(key)
         let base = filter * wordsPerFilter
-        for _ in 0..<hashCount {
+        for round in 0..<hashCount {
             let bit = Int(h1 % UInt64(bitCount))
             words[base + bit >> 6] |= 1 << UInt64(bit & 63)
             h1 &+= h2
+            h2 &+= UInt64(round)
         }
         insertionCounts[filter] &+= 1
     }
@@ -137,12 +141,21 @@ public struct BloomFilterBank: Sendable {
     public func contains(_ key: UInt64, in filter: Int) -> Bool {
         var (h1, h2) = BloomFilter.hashes(key)
         let base = filter * wordsPerFilter
-        for _ in 0..<hashCount {
+        for round in 0..<hashCount {
             let bit = Int(h1 % UInt64(bitCount))
             if words[base + bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
             h1 &+= h2
+            h2 &+= UInt64(round)
         }
         return true
+    }
+
+    /// The false-positive rate of filter `filter` as it stands, for a key it never saw: (bits set / m)^k.
+    public func currentFalsePositiveRate(of filter: Int) -> Double {
+        let base = filter * wordsPerFilter
+        var set = 0
+        for index in base..<(base + wordsPerFilter) { set += words[index].nonzeroBitCount }
+        return pow(Double(set) / Double(bitCount), Double(hashCount))
     }
 
     /// Keys inserted into filter `filter`.

@@ -51,6 +51,9 @@ public struct BloomDedupSimulation: Sendable {
         public var probedFalsePositiveRate: Double
         /// The formula `(1 − e^(−k·n/m))^k` for the probed filters, averaged.
         public var probedExpectedRate: Double
+        /// The probed filters' rate given their actual fill, (bits set / m)^k, averaged: what probing should
+        /// find whatever the keys (the formula is its expectation over random keys).
+        public var probedFillRate: Double
         /// The formula's rate `(1 − e^(−k·i/m))^k`, averaged over the lookups (i = keys already in that filter).
         public var expectedFalsePositiveRate: Double
         /// Mean share of nodes each update reached.
@@ -81,7 +84,7 @@ public struct BloomDedupSimulation: Sendable {
         var reached = [Int](repeating: 0, count: config.updates)
         var outcome = Outcome(
             rounds: 0, messages: 0, deliveries: 0, duplicatesSuppressed: 0, falsePositives: 0, falsePositiveRate: 0,
-            probedFalsePositiveRate: 0, probedExpectedRate: 0, expectedFalsePositiveRate: 0,
+            probedFalsePositiveRate: 0, probedExpectedRate: 0, probedFillRate: 0, expectedFalsePositiveRate: 0,
             coverage: 0, filterBytesPerNode: filters.bitCount / 8)
         // Which updates each node really saw (a bit per update), to tell false positives from true duplicates.
         let truthWords = (config.updates + 63) / 64
@@ -138,13 +141,16 @@ public struct BloomDedupSimulation: Sendable {
         let probedNodes = min(config.nodes, 500)
         var probedHits = 0
         var probedExpected = 0.0
+        var probedFill = 0.0
         for index in 0..<probedNodes {
             let node = index * config.nodes / probedNodes
             probedExpected += filters.expectedFalsePositiveRate(of: node)
+            probedFill += filters.currentFalsePositiveRate(of: node)
             for _ in 0..<1_000 where filters.contains(rng.next(), in: node) { probedHits += 1 }
         }
         outcome.probedFalsePositiveRate = Double(probedHits) / Double(probedNodes * 1_000)
         outcome.probedExpectedRate = probedExpected / Double(probedNodes)
+        outcome.probedFillRate = probedFill / Double(probedNodes)
         outcome.coverage =
             reached.reduce(0) { $0 + Double($1) } / Double(config.updates) / Double(config.nodes)
         return outcome

@@ -41,10 +41,12 @@ public enum DeliveryRouting: Scenario {
         capped.bandwidth = Dissemination.BandwidthCap(bytesPerRound: 2 * size)
         var wide = base(.push)
         wide.fanout = .fixed(4)
+        var widest = base(.push)
+        widest.fanout = .fixed(6)
         let variants = [
             Variant(name: "push", config: base(.push)), Variant(name: "pull", config: base(.pull)),
             Variant(name: "push-pull", config: base(.pushPull)),
-            Variant(name: "push, fanout 4", config: wide),
+            Variant(name: "push, fanout 4", config: wide), Variant(name: "push, fanout 6", config: widest),
             Variant(name: "push, adaptive fanout 1-6", config: adaptive),
             Variant(name: "push, fanout 4, capped at 2 messages per round", config: capped),
         ]
@@ -84,9 +86,11 @@ public enum DeliveryRouting: Scenario {
                     < min(outcomes[0].roundsToFullCoverage ?? .max, outcomes[1].roundsToFullCoverage ?? .max)),
             ScenarioInvariant(
                 "the cap bounds every hub to 2 messages per round",
-                outcomes[5].messages <= 2 * outcomes[5].timeline.dropLast().reduce(0) { $0 + $1.infective }),
+                outcomes[6].messages <= 2 * outcomes[6].timeline.dropLast().reduce(0) { $0 + $1.infective }),
             ScenarioInvariant(
-                "the adaptive fanout sends fewer messages than fanout 4", outcomes[4].messages < outcomes[3].messages),
+                "the adaptive fanout (up to 6) sends fewer messages than fanout 6 and is faster than fanout 1",
+                outcomes[5].messages < outcomes[4].messages
+                    && (outcomes[5].roundsToFullCoverage ?? .max) < (outcomes[0].roundsToFullCoverage ?? .max)),
         ]
         let length = outcomes.map(\.timeline.count).max()!
         var result = ScenarioResult(

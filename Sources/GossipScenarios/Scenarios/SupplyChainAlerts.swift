@@ -7,7 +7,8 @@ import GossipSimulator
 /// Each round every alerted warehouse calls one random other warehouse and, after each call, stops passing the
 /// alert on with probability 1/k (blind coin, Demers et al.): each warehouse passes it on k times on average, so the
 /// basic reproduction number is R0 = k. The final share reached is compared with the SIR final-size equation
-/// r∞ = 1 − e^(−R0·r∞), and the peak of spreading warehouses with the SIR equations integrated with β = 1, γ = 1/k.
+/// r∞ = 1 − e^(−R0·r∞), and the peak of spreading warehouses with the SIR equations in discrete time (β = 1 call
+/// per round, γ = 1/k).
 public enum SupplyChainAlerts: Scenario {
     public static let slug = "supply-chain-alerts"
     public static let setting = "warehouse alerts spread through a retail supply chain"
@@ -41,8 +42,9 @@ public enum SupplyChainAlerts: Scenario {
             let engine = RoundSimulation(config)
             outcomes = (0..<runs).map { engine.run(seed: options.seed &+ UInt64($0)) }
         }
-        // With loss, a call that drops still costs the caller its coin toss: R0 = k × (1 − loss).
-        let r0 = Double(k) * (1 - config.lossRate)
+        // A dropped call costs no coin toss: R0 stays k, loss only slows both infection and recovery.
+        let r0 = Double(k)
+        let delivered = 1 - config.lossRate
         let theory = finalSize(r0: r0)
         // Runs where the alert died out at once (a minor outbreak) are excluded from the final size, as SIR theory's
         // final size is that of a major outbreak.
@@ -50,13 +52,19 @@ public enum SupplyChainAlerts: Scenario {
         let measured = major.isEmpty ? 0 : major.reduce(0) { $0 + $1.coverage } / Double(major.count)
         let first = major.first ?? outcomes[0]
         let peak = first.timeline.enumerated().max { $0.element.infective < $1.element.infective }!
-        let ode = integrateSIR(n: n, beta: 1 - config.lossRate, gamma: 1 / Double(k), rounds: first.timeline.count)
+        let ode = integrateSIR(n: n, beta: delivered, gamma: delivered / Double(k), rounds: first.timeline.count)
         let odePeak = ode.indices.max { ode[$0].1 < ode[$1].1 }!
+        // The peak's round varies with how fast the first few calls happen to land; its mean over the major
+        // outbreaks is what the equations describe.
+        let peakRounds = major.map { run in
+            Double(run.timeline.indices.max { run.timeline[$0].infective < run.timeline[$1].infective }!)
+        }
+        let meanPeak = peakRounds.isEmpty ? .nan : peakRounds.reduce(0, +) / Double(peakRounds.count)
         let sir = ScenarioSupport.sirTimeline(first.timeline, nodes: n)
         let story = [
             "A cold-chain failure at one of \(n) warehouses raises an alert. Each round every alerted warehouse phones one random warehouse; after each call it stops with probability 1/\(k), so each passes the alert on \(k) times on average: R0 = \(ScenarioSupport.short(r0)).",
             "The alert reaches \(ScenarioSupport.short(measured * 100))% of warehouses (\(major.count) of \(runs) runs were major outbreaks); the SIR equations predict \(ScenarioSupport.short(theory * 100))%.",
-            "Spreading peaks at \(peak.element.infective) warehouses in round \(peak.offset); the SIR equations put the peak in round \(odePeak).",
+            "Spreading peaks in round \(ScenarioSupport.short(meanPeak)) on average (in the first run at \(peak.element.infective) warehouses in round \(peak.offset)); the SIR equations put the peak in round \(odePeak).",
         ]
         let summary = ScenarioSummary(
             nodes: n, totalMessages: outcomes.reduce(0) { $0 + $1.messages },
@@ -66,7 +74,8 @@ public enum SupplyChainAlerts: Scenario {
             ScenarioFigure(
                 "final size r∞", measured, unit: "share", theory: theory, theoryName: "1 − e^(−R0·r∞), R0 = k"),
             ScenarioFigure(
-                "peak round", Double(peak.offset), unit: "rounds", theory: Double(odePeak), theoryName: "SIR equations"),
+                "peak round (mean of major outbreaks)", meanPeak, unit: "rounds", theory: Double(odePeak),
+                theoryName: "SIR equations"),
             ScenarioFigure(
                 "peak spreading", Double(peak.element.infective) / Double(n), unit: "share",
                 theory: ode[odePeak].1, theoryName: "SIR equations"),
@@ -74,7 +83,7 @@ public enum SupplyChainAlerts: Scenario {
         let invariants = [
             ScenarioInvariant("most runs are major outbreaks (R0 > 1)", major.count * 2 > runs),
             ScenarioInvariant("final size within 0.03 of the SIR equation", abs(measured - theory) < 0.03),
-            ScenarioInvariant("peak round within 2 of the SIR equations", abs(peak.offset - odePeak) <= 2),
+            ScenarioInvariant("mean peak round within 2 of the SIR equations", abs(meanPeak - Double(odePeak)) <= 2),
             ScenarioInvariant(
                 "the alert dies out on its own", outcomes.allSatisfy { $0.timeline.last!.infective == 0 }),
         ]
@@ -97,21 +106,20 @@ public enum SupplyChainAlerts: Scenario {
         return result
     }
 
-    /// Discrete-time SIR with one contact per round, for comparison: (S, I, R) shares after each round.
+    /// The SIR equations in discrete time (Reed–Frost), matching synchronous rounds: a susceptible escapes all
+    /// I·n calls of a round with probability e^(−β·I), and a share γ of the infectives stops each round.
+    /// Returns the (S, I, R) shares after each round.
     static func integrateSIR(n: Int, beta: Double, gamma: Double, rounds: Int) -> [(Double, Double, Double)] {
         var s = 1 - 1 / Double(n)
         var i = 1 / Double(n)
         var r = 0.0
         var table = [(s, i, r)]
-        let steps = 100
         for _ in 0..<max(rounds, 1) {
-            for _ in 0..<steps {
-                let infections = beta * s * i / Double(steps)
-                let recoveries = gamma * i / Double(steps)
-                s -= infections
-                i += infections - recoveries
-                r += recoveries
-            }
+            let infections = s * (1 - exp(-beta * i))
+            let recoveries = gamma * i
+            s -= infections
+            i += infections - recoveries
+            r += recoveries
             table.append((s, i, r))
         }
         return table

@@ -27,16 +27,17 @@ public enum ReportWriter {
 
     /// The HTML page.
     public static func html(_ report: SimulationReport) -> String {
+        let title = report.command.hasPrefix("scenario ") ? "gossip \(report.command)" : "gossip sim \(report.command)"
         var page = """
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>gossip sim \(escape(report.command))</title>
+            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
             <style>
             body{font-family:system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
             table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
             th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.pass{color:#080}.fail{color:#b00}
             svg{background:#fff;border:1px solid #ddd;margin:1em 0}
             </style></head><body>
-            <h1>gossip sim \(escape(report.command))</h1>
+            <h1>\(escape(title))</h1>
 
             """
         page += "<h2>Parameters</h2><table>"
