@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SWIM", targets: ["SWIM"]),
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
         .library(name: "Serf", targets: ["Serf"]),
+        .library(name: "Replication", targets: ["Replication"]),
         .library(name: "Dissemination", targets: ["Dissemination"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
         .library(name: "GossipSimulator", targets: ["GossipSimulator"]),
@@ -36,6 +37,8 @@ let package = Package(
         ),
         // Push, pull, rumor mongering, fanout and forwarding policies, push-sum: pure decisions.
         .target(name: "Dissemination", dependencies: ["GossipCore"]),
+        // Replicated state: hybrid logical clocks, LWW map, PN-counter, version vectors, Merkle anti-entropy.
+        .target(name: "Replication"),
         // Serf's layer as pure values: Lamport clocks, event de-duplication.
         .target(name: "Serf"),
         // Bytes <-> messages: memberlist's and Serf's wire format, packet layers (compound, CRC, LZW, AES-GCM), streams.
@@ -72,12 +75,13 @@ let package = Package(
         // The fifteen scenarios: stories told with the library's real parts on the simulator.
         .target(
             name: "GossipScenarios",
-            dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipSimulator", "GossipTestKit"]
+            dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipSimulator", "GossipTestKit", "Replication"]
         ),
         .executableTarget(
             name: "gossip",
             dependencies: [
-                "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios", "GossipNIO", "MemberlistWire",
+                "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios",
+                "Replication", "GossipNIO", "MemberlistWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,6 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "SerfTests", dependencies: ["Serf"]),
         .testTarget(name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "GossipCore"]),
         .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
         .testTarget(
             name: "GossipSimulatorTests", dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM"]

@@ -4,6 +4,7 @@ import Foundation
 import GossipCore
 import GossipSimulator
 import GossipTestKit
+import Replication
 import SWIM
 
 /// `gossip bench`: performance measurements that are not tests.
@@ -11,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the project's engines run.",
-        subcommands: [SWIMClusterBench.self, SpreadBench.self],
+        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self],
         defaultSubcommand: SWIMClusterBench.self)
 }
 
@@ -133,4 +134,54 @@ func peakResidentBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss) * 1024
+}
+
+/// `gossip bench merkle`: anti-entropy between two replicas that differ in a few keys.
+struct MerkleBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merkle",
+        abstract: "Time a Merkle anti-entropy exchange between two replicas and compare its bytes with a full copy.")
+
+    @Option(help: "Keys in each replica.")
+    var keys: Int = 1_000_000
+
+    @Option(help: "Keys that differ.")
+    var differing: Int = 100
+
+    @Option(help: "Depth of the Merkle tree (2^depth buckets).")
+    var depth: Int = 18
+
+    func validate() throws {
+        guard keys >= 1, differing >= 0, differing <= keys else {
+            throw ValidationError("--keys must be positive and --differing at most --keys")
+        }
+        guard (1...24).contains(depth) else { throw ValidationError("--depth lies in 1...24") }
+    }
+
+    func run() throws {
+        var a = Replication.Replica(treeDepth: depth)
+        let value = Array(repeating: UInt8(7), count: 16)
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        for key in 0..<keys { a.apply("sku-\(key)", .init(value: value, timestamp: .init(milliseconds: 1))) }
+        let load = clock.now - loadStart
+        var b = a
+        let step = max(1, keys / max(differing, 1))
+        for key in stride(from: 0, to: keys, by: step).prefix(differing) {
+            b.apply("sku-\(key)", .init(value: Array(repeating: 9, count: 16), timestamp: .init(milliseconds: 2)))
+        }
+        let full = Replication.AntiEntropySession.fullTransferBytes(a)
+        let start = clock.now
+        let result = Replication.AntiEntropySession.synchronize(&a, &b)
+        let wall = clock.now - start
+        print("\(keys) keys, \(differing) differ, tree depth \(depth)")
+        print("  writes into a replica: \(Int(Double(keys) / load.secondsValue)) per second")
+        print(
+            "  exchange: \(result.bytes) bytes in \(result.roundTrips) round trips, \(format3(wall.secondsValue * 1000)) ms; shipped \(result.shippedToInitiator + result.shippedToResponder) entries"
+        )
+        print("  a full copy: \(full) bytes (\(format3(Double(full) / Double(max(result.bytes, 1))))x more)")
+        print(
+            "  agree afterwards: \(a.tree.root == b.tree.root); peak memory \(format3(Double(peakResidentBytes()) / 1_048_576)) MiB (\(peakResidentBytes() / max(keys, 1) / 2) bytes per key per replica)"
+        )
+    }
 }
