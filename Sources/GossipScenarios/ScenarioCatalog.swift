@@ -4,7 +4,7 @@ public enum ScenarioCatalog {
     public static let all: [any Scenario.Type] = [
         TrainDelays.self, ServerFailures.self, MonsoonPartition.self, CabDispatch.self, PaymentNetwork.self,
         TrainStatusScale.self, DeliveryPartners.self, SupplyChainAlerts.self, DeliveryRouting.self,
-        DeliveryMetrics.self, BookingMembership.self, ViralRumor.self,
+        DeliveryMetrics.self, BookingMembership.self, ViralRumor.self, InventorySync.self, CacheInvalidation.self,
     ]
 
     /// The scenario called `slug`.

@@ -98,6 +98,16 @@ extension Replication {
             for version in other.versions { merge(version) }
         }
 
+        /// Collapses concurrent siblings into one version by a rule that picks between two values. The version's
+        /// history is the merge of the siblings', with no new update added: every replica that resolves the same
+        /// siblings by the same rule arrives at the same version, so resolutions made in several places at once do
+        /// not conflict with each other. The rule must not depend on order (the minimum, the maximum, a union).
+        public mutating func resolve(by rule: (Value, Value) -> Value) {
+            guard versions.count > 1 else { return }
+            let value = versions.dropFirst().reduce(versions[0].value) { rule($0, $1.value) }
+            versions = [Version(value: value, vector: context)]
+        }
+
         /// Whether there are concurrent siblings to resolve.
         public var hasConflict: Bool { versions.count > 1 }
     }

@@ -142,4 +142,22 @@ struct ReplicationTests {
         #expect(!register.hasConflict)
         #expect(register.versions.map(\.value) == [95])
     }
+
+    @Test("siblings resolved by the same rule in two places give one and the same version")
+    func resolutionsAgree() {
+        var mumbai = Replication.SiblingRegister<Int>()
+        var delhi = Replication.SiblingRegister<Int>()
+        mumbai.write(120, by: "mumbai", context: mumbai.context)
+        delhi.write(110, by: "delhi", context: delhi.context)
+        var left = mumbai
+        left.merge(delhi)
+        var right = delhi
+        right.merge(mumbai)
+        left.resolve(by: min)
+        right.resolve(by: min)
+        #expect(left == right)
+        #expect(left.versions.map(\.value) == [110])
+        left.merge(mumbai)
+        #expect(!left.hasConflict)
+    }
 }
