@@ -5,6 +5,7 @@ public enum ScenarioCatalog {
         TrainDelays.self, ServerFailures.self, MonsoonPartition.self, CabDispatch.self, PaymentNetwork.self,
         TrainStatusScale.self, DeliveryPartners.self, SupplyChainAlerts.self, DeliveryRouting.self,
         DeliveryMetrics.self, BookingMembership.self, ViralRumor.self, InventorySync.self, CacheInvalidation.self,
+        BitcoinRelay.self,
     ]
 
     /// The scenario called `slug`.
