@@ -65,7 +65,7 @@ public enum BitcoinRelay: Scenario {
         }
         let avoided = outcomes[2].transfersAvoided
         story.append(
-            "Announcing first avoided \(avoided) block transfers: flooding moved \(ScenarioSupport.short(Double(outcomes[3].bytes) / 1e9)) GB against \(ScenarioSupport.short(Double(outcomes[2].bytes) / 1e9)) GB and was slower for blocks; for small transactions the extra round trip makes announcing slower, the price of not sending every transaction eight times."
+            "Announcing first avoided \(avoided) block transfers: flooding moved \(ScenarioSupport.short(Double(outcomes[3].bytes) / 1e9)) GB against \(ScenarioSupport.short(Double(outcomes[2].bytes) / 1e9)) GB, for about the same propagation time, since each uplink sends one block at a time either way; for small transactions the extra round trip makes announcing slower, the price of not sending every transaction eight times."
         )
         figures.append(ScenarioFigure("block transfers avoided by announcing", Double(avoided), unit: "transfers"))
         let block = outcomes[2]
@@ -82,8 +82,8 @@ public enum BitcoinRelay: Scenario {
             ScenarioInvariant(
                 "announce-then-fetch never transfers a block twice to a node", block.duplicateTransfers == 0),
             ScenarioInvariant(
-                "flooding a block is slower than announcing it",
-                Self.percentile(outcomes[3], 0.9) > Self.percentile(block, 0.9)),
+                "flooding a block moves at least five times the bytes of announcing it",
+                outcomes[3].bytes >= 5 * block.bytes),
             ScenarioInvariant(
                 "nodes in India get the block later than the median node",
                 delays(block, farOnly: true).p50 > delays(block).p50),
