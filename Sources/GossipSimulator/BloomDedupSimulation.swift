@@ -22,6 +22,8 @@ public struct BloomDedupSimulation: Sendable {
         public var bloomHashes: Int = 4
         /// The peer graph.
         public var topology: Topology = .complete
+        /// Share of messages lost.
+        public var lossRate: Double = 0
 
         /// A configuration with defaults for the rest.
         public init(nodes: Int, updates: Int) {
@@ -131,6 +133,7 @@ public struct BloomDedupSimulation: Sendable {
                 for _ in 0..<config.fanout {
                     guard let peer = graph.randomPeer(of: Int(node), using: &rng) else { break }
                     outcome.messages += 1
+                    if config.lossRate > 0 && rng.nextBool(probability: config.lossRate) { continue }
                     if receive(Int(update), at: peer) { forwardNext.append((Int32(peer), update)) }
                 }
             }

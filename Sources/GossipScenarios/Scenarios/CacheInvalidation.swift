@@ -94,6 +94,10 @@ public enum CacheInvalidation: Scenario {
                 for region in 0..<n {
                     var peer = rng.nextIndex(below: n - 1)
                     if peer >= region { peer += 1 }
+                    // With failures, the link between the two halves of the regions is down for rounds 10 to 24.
+                    if options.simulateFailures && (10..<25).contains(round) && (region < n / 2) != (peer < n / 2) {
+                        continue
+                    }
                     exchanges += 1
                     for product in 0..<products {
                         caches[region][product].merge(caches[peer][product])
@@ -121,12 +125,15 @@ public enum CacheInvalidation: Scenario {
         let agree = (0..<products).allSatisfy { product in
             caches.allSatisfy { $0[product] == caches[0][product] && !$0[product].hasConflict }
         }
-        let story = [
+        var story = [
             "\(n) regional caches hold prices for \(products) products. For \(changeRounds) rounds, three prices change a round somewhere; a quarter of the time the same product also changes in a second region at once.",
             "Each round every region swaps its price versions with a random other region. A change reaches every region in \(ScenarioSupport.short(window.mean)) rounds on average (p99 \(ScenarioSupport.short(window.p99)), worst \(ScenarioSupport.short(window.max))).",
             "Of \(reads) cache reads, \(staleReads) (\(ScenarioSupport.short(100 * Double(staleReads) / Double(max(reads, 1))))%) returned a price some region had already changed.",
             "\(conflictsMade) changes collided with a change elsewhere; version vectors kept both as siblings and regions resolved \(conflictsResolved) sibling sets by the lower-price rule. At the end every cache holds one agreed price per product: \(agree ? "yes" : "no").",
         ]
+        if options.simulateFailures {
+            story.insert("From round 10 to 24 the link between the two halves of the regions is down.", at: 1)
+        }
         let summary = ScenarioSummary(
             nodes: n, totalMessages: exchanges * 2, convergenceSeconds: window.max, convergenceRounds: window.max,
             coveragePercent: 100 * Double(windows.count) / Double(max(changes.count, 1)),

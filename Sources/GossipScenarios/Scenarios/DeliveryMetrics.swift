@@ -35,7 +35,8 @@ public enum DeliveryMetrics: Scenario {
         // An estimate is trusted once push-sum has had time to mix: alerts are armed from this round on.
         let warmUp = Int((2 * log2(Double(n))).rounded(.up))
         var outcome: PushSumSimulation.Outcome!
-        let engine = PushSumSimulation(nodes: n, lossRate: options.simulateFailures ? 0.0 : 0)
+        // With failures, 1% of messages are lost, and the mass they carry with them: the estimate drifts.
+        let engine = PushSumSimulation(nodes: n, lossRate: options.simulateFailures ? 0.01 : 0)
         let wallSeconds = ScenarioSupport.timed {
             outcome = engine.run(values: values, rounds: 90, targetError: 0.01, seed: options.seed) { round, state in
                 if round == rainRound {
@@ -54,12 +55,17 @@ public enum DeliveryMetrics: Scenario {
         let reached = outcome.roundsToTarget
         let lastAlert = latencies.max()
         let theory = log2(Double(n)) + log2(100)
-        let story = [
+        var story = [
             "\(n) kitchens each know their own average delivery time; the city-wide mean is \(ScenarioSupport.short(before)) minutes. Every round each kitchen keeps half of its (sum, weight) and sends half to a random kitchen.",
             "After \(reached.map(String.init) ?? "—") rounds every kitchen's estimate is within 1% of the truth.",
             "In round \(rainRound) rain slows \(slowed.count) kitchens by 15 minutes: the true mean becomes \(ScenarioSupport.short(after)) minutes, over the \(Int(threshold))-minute alert line.",
             "Every kitchen has raised the alert \(lastAlert.map { "\(Int($0)) rounds" } ?? "never") after the rain began (median \(latencies.isEmpty ? "—" : String(Int(Distribution(latencies).p50))) rounds).",
         ]
+        if options.simulateFailures {
+            story.append(
+                "1% of messages were lost, and the share of sum and weight they carried with them: the estimates track the mass that remains."
+            )
+        }
         let summary = ScenarioSummary(
             nodes: n, totalMessages: outcome.messages, convergenceSeconds: reached.map(Double.init),
             convergenceRounds: reached.map(Double.init),

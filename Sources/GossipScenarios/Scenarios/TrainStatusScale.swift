@@ -25,6 +25,7 @@ public enum TrainStatusScale: Scenario {
         config.fanout = 4
         config.bloomBits = 1_024
         config.bloomHashes = 4
+        if options.simulateFailures { config.lossRate = 0.1 }
         var outcome: BloomDedupSimulation.Outcome!
         let wallSeconds = ScenarioSupport.timed {
             outcome = BloomDedupSimulation(config).run(seed: options.seed)
@@ -52,7 +53,7 @@ public enum TrainStatusScale: Scenario {
             ScenarioFigure("filter bytes per user", Double(outcome.filterBytesPerNode), unit: "bytes"),
         ]
         let invariants = [
-            ScenarioInvariant("updates reach over 90% of users", outcome.coverage > 0.9),
+            ScenarioInvariant("updates reach over 85% of users", outcome.coverage > 0.85),
             ScenarioInvariant(
                 "most copies received are suppressed duplicates", outcome.duplicatesSuppressed > outcome.deliveries / 2),
             ScenarioInvariant(

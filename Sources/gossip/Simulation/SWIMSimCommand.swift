@@ -31,6 +31,12 @@ struct SWIMSimCommand: ParsableCommand {
     @Option(help: "Bursty loss on top: the share of datagrams lost in bursts of about 20 (0...1).")
     var burstLoss: Double = 0
 
+    @Option(
+        help:
+            "One-way latency: a range like 200us-2ms (uniform) or exp:1ms:5ms (1 ms floor, exponential tail of mean 5 ms)."
+    )
+    var latency: String = "200us-2ms"
+
     @Option(help: "Virtual time after formation, e.g. 600s, 10m.")
     var duration: String = "10m"
 
@@ -72,6 +78,9 @@ struct SWIMSimCommand: ParsableCommand {
         guard crashes >= 0, slow >= 0, stalling >= 0, crashes + slow + stalling < nodes else {
             throw ValidationError("--crashes, --slow and --stalling must be non-negative and leave member 0 healthy")
         }
+        guard latencyModel() != nil else {
+            throw ValidationError("--latency '\(latency)' is not a range like 200us-2ms or exp:FLOOR:MEAN")
+        }
         for text in [duration, crashAfter, partitionFor] + (partitionAt.map { [$0] } ?? []) {
             guard parseDuration(text) != nil else { throw ValidationError("'\(text)' is not a duration like 90s, 10m") }
         }
@@ -82,6 +91,7 @@ struct SWIMSimCommand: ParsableCommand {
         config.settings = SWIM.Settings.preset(named: profile)!
         config.formation = formation
         config.network.lossRate = loss
+        config.network.latency = latencyModel()!
         if burstLoss > 0 {
             let length = 20.0
             let start = burstLoss / (length * (1 - burstLoss))
@@ -124,7 +134,8 @@ struct SWIMSimCommand: ParsableCommand {
         let alive = averageTimeline(outcomes.map { $0.aliveSeenByFirst.map(Double.init) })
         let seconds = alive.indices.map(Double.init)
         var parameters = [
-            "nodes": String(nodes), "profile": profile, "formation": formation.rawValue, "loss": String(loss),
+            "nodes": String(nodes), "profile": profile, "formation": formation.rawValue, "latency": latency,
+            "loss": String(loss),
             "burst loss": String(burstLoss),
             "duration": duration, "crashes": String(crashes), "crash after": crashAfter, "slow": String(slow),
             "stalling": String(stalling), "runs": String(runs), "seed": String(seed),
@@ -146,9 +157,23 @@ struct SWIMSimCommand: ParsableCommand {
     }
 }
 
-/// `90s`, `10m`, `1h`, `500ms`, or plain seconds.
+extension SWIMSimCommand {
+    /// The `--latency` flag as a model.
+    func latencyModel() -> LatencyModel? {
+        if latency.hasPrefix("exp:") {
+            let parts = latency.split(separator: ":").dropFirst().map { parseDuration(String($0)) }
+            guard parts.count == 2, let floor = parts[0], let mean = parts[1] else { return nil }
+            return .exponential(floor: floor, mean: mean)
+        }
+        let bounds = latency.split(separator: "-").map { parseDuration(String($0)) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high else { return nil }
+        return .uniform(low, high)
+    }
+}
+
+/// `90s`, `10m`, `1h`, `500ms`, `200us`, or plain seconds.
 func parseDuration(_ text: String) -> Duration? {
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    let units: [(String, Double)] = [("us", 0.000_001), ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
     for (suffix, scale) in units where text.hasSuffix(suffix) {
         guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
         return .nanoseconds(Int64(value * scale * 1e9))
