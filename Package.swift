@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
         .library(name: "Serf", targets: ["Serf"]),
         .library(name: "Replication", targets: ["Replication"]),
+        .library(name: "GossipStorage", targets: ["GossipStorage"]),
         .library(name: "Dissemination", targets: ["Dissemination"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
         .library(name: "GossipSimulator", targets: ["GossipSimulator"]),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "Dissemination", dependencies: ["GossipCore"]),
         // Replicated state: hybrid logical clocks, LWW map, PN-counter, version vectors, Merkle anti-entropy.
         .target(name: "Replication"),
+        // Durable storage of a replica: a checksummed append-only log with fsync and compaction.
+        .target(name: "GossipStorage", dependencies: ["GossipCore", "Replication"]),
         // Serf's layer as pure values: Lamport clocks, event de-duplication.
         .target(name: "Serf"),
         // Bytes <-> messages: memberlist's and Serf's wire format, packet layers (compound, CRC, LZW, AES-GCM), streams.
@@ -81,7 +84,7 @@ let package = Package(
             name: "gossip",
             dependencies: [
                 "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios",
-                "Replication", "GossipNIO", "MemberlistWire",
+                "Replication", "GossipStorage", "GossipNIO", "MemberlistWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,6 +111,7 @@ let package = Package(
         .testTarget(name: "SerfTests", dependencies: ["Serf"]),
         .testTarget(name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "GossipCore"]),
+        .testTarget(name: "GossipStorageTests", dependencies: ["GossipStorage", "Replication"]),
         .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
         .testTarget(
             name: "GossipSimulatorTests", dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM"]

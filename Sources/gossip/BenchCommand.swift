@@ -3,6 +3,7 @@ import Dissemination
 import Foundation
 import GossipCore
 import GossipSimulator
+import GossipStorage
 import GossipTestKit
 import Replication
 import SWIM
@@ -12,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the project's engines run.",
-        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self],
+        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self],
         defaultSubcommand: SWIMClusterBench.self)
 }
 
@@ -183,5 +184,44 @@ struct MerkleBench: ParsableCommand {
         print(
             "  agree afterwards: \(a.tree.root == b.tree.root); peak memory \(format3(Double(peakResidentBytes()) / 1_048_576)) MiB (\(peakResidentBytes() / max(keys, 1) / 2) bytes per key per replica)"
         )
+    }
+}
+
+/// `gossip bench store`: acknowledged (fsynced) writes per second into the replica log.
+struct StoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Measure durable writes per second into a replica log, and compaction.")
+
+    @Option(help: "Writes.")
+    var writes: Int = 2_000
+
+    @Option(help: "Directory for the log (a temporary one by default).")
+    var directory: String?
+
+    func validate() throws {
+        guard writes >= 1 else { throw ValidationError("--writes must be at least 1") }
+    }
+
+    func run() throws {
+        let folder = directory ?? FileManager.default.temporaryDirectory.path
+        let path = folder + "/bench-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var log = try ReplicaLog(path: path)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0..<writes {
+            try log.append(
+                "sku-\(index % 500)",
+                .init(value: Array(repeating: 7, count: 32), timestamp: .init(milliseconds: UInt64(index + 1))))
+        }
+        let wall = clock.now - start
+        let before = log.fileBytes
+        let compactStart = clock.now
+        try log.compact()
+        let compactWall = clock.now - compactStart
+        print(
+            "\(writes) acknowledged writes (each fsynced) in \(format3(wall.secondsValue)) s: \(Int(Double(writes) / wall.secondsValue)) per second"
+        )
+        print("compaction: \(before) bytes to \(log.fileBytes) bytes in \(format3(compactWall.secondsValue * 1000)) ms")
     }
 }

@@ -1,3 +1,4 @@
+import GossipCore
 import SWIM
 
 /// The UDP packet layers of memberlist 0.2.2 (spec §1.5), both ways.

@@ -1,5 +1,6 @@
 /// CRC-32/IEEE (the zlib polynomial, reflected `0xEDB88320`): the value Go's `crc32.ChecksumIEEE` gives, which
-/// memberlist puts in front of packets for peers of protocol 5. Computed eight bytes at a time (slicing-by-8).
+/// memberlist puts in front of packets for peers of protocol 5, and the storage log puts in front of each record.
+/// Computed eight bytes at a time (slicing-by-8).
 public enum CRC32 {
     /// `tables[k * 256 + b]`: the CRC of byte `b` followed by `k` zero bytes, for k in 0..<8.
     static let tables: [UInt32] = {

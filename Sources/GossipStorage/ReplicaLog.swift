@@ -1,0 +1,207 @@
+import Foundation
+import GossipCore
+import Replication
+
+/// A node's replica, made durable as a checksummed append-only log.
+///
+/// Why a log and not an embedded database: the replica is a last-writer-wins map whose entries only ever replace
+/// older ones, so the file needs one operation, append, and one repair, compaction; a log gives both with a few
+/// hundred lines, no dependency, and a format that says exactly what survives a crash.
+///
+/// Format: the 8 magic bytes `GOSSIPL1`, then records of `[length: UInt32][CRC-32 of payload: UInt32][payload]`
+/// (little-endian), a payload being `[key length: UInt16][key][milliseconds: UInt64][logical: UInt32][node: UInt32]
+/// [has value: UInt8][value length: UInt32][value]`. ``append(_:_:)`` returns only after `fsync`, so an
+/// acknowledged write survives `kill -9` and power loss. On open, a last record cut short (a write that was never
+/// acknowledged) is dropped and the file truncated to the last whole record; any other damage (a checksum that does
+/// not match, a record that does not parse) is refused with ``StorageError/corrupted(path:offset:reason:)`` rather
+/// than served.
+public struct ReplicaLog: ~Copyable {
+    /// The longest key, in bytes.
+    public static let maximumKeyBytes = 1_024
+    /// The longest value, in bytes.
+    public static let maximumValueBytes = 64 * 1_024
+    static let magic = Array("GOSSIPL1".utf8)
+
+    /// The file.
+    public let path: String
+    /// The replica the log holds, replayed on open and kept in step with every append.
+    public private(set) var replica: Replication.Replica
+    /// Records in the file, superseded ones included.
+    public private(set) var recordCount = 0
+    /// Bytes in the file.
+    public private(set) var fileBytes = 0
+    /// Records dropped at open because the last one was cut short.
+    public private(set) var tornRecordsDropped = 0
+    private var descriptor: Int32
+
+    /// Opens (or creates) the log at `path` and replays it.
+    public init(path: String, treeDepth: Int = 12) throws(StorageError) {
+        self.path = path
+        self.replica = Replication.Replica(treeDepth: treeDepth)
+        descriptor = open(path, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            close(descriptor)
+            throw .io(path: path, operation: "read", errno: EIO)
+        }
+        do {
+            try replay(bytes)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    private mutating func replay(_ bytes: [UInt8]) throws(StorageError) {
+        if bytes.isEmpty {
+            try writeAll(Self.magic)
+            try sync()
+            fileBytes = Self.magic.count
+            return
+        }
+        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
+            throw .notALog(path: path)
+        }
+        var offset = Self.magic.count
+        while offset < bytes.count {
+            guard bytes.count - offset >= 8 else { break }  // a header cut short: a torn write
+            let length = Int(Self.uint32(bytes, offset))
+            let checksum = Self.uint32(bytes, offset + 4)
+            guard length <= 8 + Self.maximumKeyBytes + Self.maximumValueBytes + 64 else {
+                throw .corrupted(path: path, offset: offset, reason: "a record length of \(length) bytes")
+            }
+            guard bytes.count - offset - 8 >= length else { break }  // a payload cut short: a torn write
+            let payload = bytes[(offset + 8)..<(offset + 8 + length)]
+            guard CRC32.checksum(payload) == checksum else {
+                throw .corrupted(path: path, offset: offset, reason: "the record's checksum does not match")
+            }
+            guard let (key, entry) = Self.decode(payload) else {
+                throw .corrupted(path: path, offset: offset, reason: "the record does not parse")
+            }
+            replica.apply(key, entry)
+            recordCount += 1
+            offset += 8 + length
+        }
+        if offset < bytes.count {
+            tornRecordsDropped = 1
+            guard ftruncate(descriptor, off_t(offset)) == 0 else {
+                throw .io(path: path, operation: "truncate", errno: errno)
+            }
+            try sync()
+        }
+        fileBytes = offset
+        guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
+            throw .io(path: path, operation: "seek", errno: errno)
+        }
+    }
+
+    /// Applies `entry` to the replica and, if it wins, appends it durably; returns whether it won. The write is
+    /// on disk (fsync) when this returns.
+    @discardableResult
+    public mutating func append(_ key: String, _ entry: Replication.LWWMap.Entry) throws(StorageError) -> Bool {
+        guard key.utf8.count <= Self.maximumKeyBytes else {
+            throw .tooLarge(field: "key", size: key.utf8.count, limit: Self.maximumKeyBytes)
+        }
+        if let value = entry.value, value.count > Self.maximumValueBytes {
+            throw .tooLarge(field: "value", size: value.count, limit: Self.maximumValueBytes)
+        }
+        if let current = replica.map.entries[key], current.timestamp >= entry.timestamp { return false }
+        let record = Self.record(key, entry)
+        try writeAll(record)
+        try sync()
+        replica.apply(key, entry)
+        recordCount += 1
+        fileBytes += record.count
+        return true
+    }
+
+    /// Rewrites the log with only the live entries (and tombstones), replacing the file atomically.
+    public mutating func compact() throws(StorageError) {
+        let temporary = path + ".compact"
+        let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fresh >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
+        var bytes = Self.magic
+        for (key, entry) in replica.map.entries.sorted(by: { $0.key < $1.key }) { bytes += Self.record(key, entry) }
+        let written = bytes.withUnsafeBytes { write(fresh, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fresh) == 0 else {
+            close(fresh)
+            throw .io(path: temporary, operation: "write", errno: errno)
+        }
+        guard rename(temporary, path) == 0 else {
+            close(fresh)
+            throw .io(path: path, operation: "rename", errno: errno)
+        }
+        close(descriptor)
+        descriptor = fresh
+        let directory = open(
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+            O_RDONLY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        recordCount = replica.map.entries.count
+        fileBytes = bytes.count
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(StorageError) {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw .io(path: path, operation: "write", errno: errno) }
+    }
+
+    private func sync() throws(StorageError) {
+        guard fsync(descriptor) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+    }
+
+    static func record(_ key: String, _ entry: Replication.LWWMap.Entry) -> [UInt8] {
+        var payload: [UInt8] = []
+        let keyBytes = Array(key.utf8)
+        append(UInt16(keyBytes.count), to: &payload)
+        payload += keyBytes
+        append(entry.timestamp.milliseconds, to: &payload)
+        append(entry.timestamp.logical, to: &payload)
+        append(entry.timestamp.node, to: &payload)
+        payload.append(entry.value == nil ? 0 : 1)
+        let value = entry.value ?? []
+        append(UInt32(value.count), to: &payload)
+        payload += value
+        var record: [UInt8] = []
+        append(UInt32(payload.count), to: &record)
+        append(CRC32.checksum(payload), to: &record)
+        return record + payload
+    }
+
+    static func decode(_ payload: ArraySlice<UInt8>) -> (String, Replication.LWWMap.Entry)? {
+        var offset = payload.startIndex
+        func take(_ count: Int) -> ArraySlice<UInt8>? {
+            guard payload.endIndex - offset >= count else { return nil }
+            defer { offset += count }
+            return payload[offset..<(offset + count)]
+        }
+        func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
+            guard let bytes = take(MemoryLayout<T>.size) else { return nil }
+            return bytes.reversed().reduce(T(0)) { $0 << 8 | T($1) }
+        }
+        guard let keyLength = integer(UInt16.self), let keyBytes = take(Int(keyLength)),
+            let key = String(validating: keyBytes, as: UTF8.self),
+            let milliseconds = integer(UInt64.self), let logical = integer(UInt32.self),
+            let node = integer(UInt32.self), let flag = take(1)?.first, flag <= 1,
+            let valueLength = integer(UInt32.self), let value = take(Int(valueLength)), offset == payload.endIndex
+        else { return nil }
+        let timestamp = Replication.Timestamp(milliseconds: milliseconds, logical: logical, node: node)
+        return (key, .init(value: flag == 1 ? Array(value) : nil, timestamp: timestamp))
+    }
+
+    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+
+    static func uint32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GossipStorage
+import Replication
+import Testing
+
+@Suite("The replica log")
+struct ReplicaLogTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID()).log").path
+    }
+
+    static func entry(_ value: String?, _ milliseconds: UInt64) -> Replication.LWWMap.Entry {
+        .init(value: value.map { Array($0.utf8) }, timestamp: .init(milliseconds: milliseconds, node: 1))
+    }
+
+    @Test("acknowledged writes and deletes survive a reopen; older writes lose")
+    func reopen() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var root: UInt64 = 0
+        do {
+            var log = try ReplicaLog(path: path)
+            for index in 0..<200 { try log.append("sku-\(index)", Self.entry("\(index)", 10)) }
+            try log.append("sku-7", Self.entry(nil, 20))
+            let lost = try log.append("sku-8", Self.entry("old", 5))
+            #expect(!lost)
+            root = log.replica.tree.root
+        }
+        let reopened = try ReplicaLog(path: path)
+        #expect(reopened.replica.tree.root == root)
+        #expect(reopened.replica.map["sku-7"] == nil)
+        #expect(reopened.replica.map["sku-8"] == Array("8".utf8))
+        #expect(reopened.recordCount == 201)
+    }
+
+    @Test("a last record cut short by a crash is dropped and the file truncated; everything before it is kept")
+    func tornTail() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var size = 0
+        do {
+            var log = try ReplicaLog(path: path)
+            for index in 0..<10 { try log.append("k\(index)", Self.entry("v\(index)", 1)) }
+            size = log.fileBytes
+        }
+        // A write in progress when the process died: half a record at the end.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([20, 0, 0, 0, 1, 2, 3]))
+        try handle.close()
+        let log = try ReplicaLog(path: path)
+        #expect(log.recordCount == 10)
+        #expect(log.tornRecordsDropped == 1)
+        #expect(log.fileBytes == size)
+        let onDisk = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+        #expect(onDisk == size)
+    }
+
+    @Test("a damaged record in the middle is refused with the offset, not served")
+    func corruption() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            var log = try ReplicaLog(path: path)
+            for index in 0..<10 { try log.append("k\(index)", Self.entry("value-\(index)", 1)) }
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[60] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try ReplicaLog(path: path)
+        } throws: { error in
+            guard case .corrupted(_, let offset, _) = error as? StorageError else { return false }
+            return offset <= 60
+        }
+    }
+
+    @Test("a file that is not a log is refused")
+    func notALog() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("hello, world".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: StorageError.notALog(path: path)) { _ = try ReplicaLog(path: path) }
+    }
+
+    @Test("keys and values over the limit are refused and nothing is written")
+    func limits() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var log = try ReplicaLog(path: path)
+        let bigKey = String(repeating: "k", count: ReplicaLog.maximumKeyBytes + 1)
+        #expect(throws: StorageError.self) { try log.append(bigKey, Self.entry("v", 1)) }
+        let bigValue = String(repeating: "v", count: ReplicaLog.maximumValueBytes + 1)
+        #expect(throws: StorageError.self) { try log.append("k", Self.entry(bigValue, 1)) }
+        #expect(log.recordCount == 0)
+    }
+
+    @Test("compaction keeps the data and drops superseded records")
+    func compaction() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var root: UInt64 = 0
+        do {
+            var log = try ReplicaLog(path: path)
+            for round in 0..<20 {
+                for index in 0..<50 { try log.append("k\(index)", Self.entry("v\(round)", UInt64(round + 1))) }
+            }
+            let before = log.fileBytes
+            try log.compact()
+            #expect(log.fileBytes * 10 < before)
+            try log.append("after", Self.entry("compaction", 100))
+            root = log.replica.tree.root
+        }
+        let reopened = try ReplicaLog(path: path)
+        #expect(reopened.replica.tree.root == root)
+        #expect(reopened.recordCount == 51)
+        #expect(reopened.replica.map["k3"] == Array("v19".utf8))
+    }
+}
