@@ -7,11 +7,15 @@ import GossipSimulator
 /// flooding the object along every link. Transfer time grows with size over a 10 Mbit/s uplink, so flooding a
 /// block costs both bandwidth and time.
 public enum BitcoinRelay: Scenario {
+    /// The command-line name.
     public static let slug = "bitcoin-relay"
+    /// The setting in a line.
     public static let setting =
         "transactions and blocks relayed across a cryptocurrency peer network, including nodes in India"
+    /// What the scenario shows.
     public static let shows = "announce-then-fetch (inv/getdata), block propagation with size-dependent delays"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 5_000
@@ -20,6 +24,7 @@ public enum BitcoinRelay: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         func configuration(bytes: Int, flood: Bool) -> AnnounceFetchSimulation.Configuration {

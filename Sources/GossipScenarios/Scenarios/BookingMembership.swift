@@ -10,10 +10,14 @@ import SWIM
 /// was visible everywhere, that the leave is seen as a leave (never a failure) and the crash as a failure, and
 /// that every server's member list agrees at the end.
 public enum BookingMembership: Scenario {
+    /// The command-line name.
     public static let slug = "booking-membership"
+    /// The setting in a line.
     public static let setting = "a railway booking cluster's servers join, leave and fail"
+    /// What the scenario shows.
     public static let shows = "SWIM membership, node discovery, graceful leave"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 64
@@ -22,6 +26,7 @@ public enum BookingMembership: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         var network = NetworkConditions()

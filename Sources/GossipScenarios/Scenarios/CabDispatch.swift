@@ -8,10 +8,14 @@ import GossipSimulator
 /// per round (push-pull, anti-entropy), so news travels as a wavefront. The scenario measures the wavefront's speed
 /// (distance from the origin against the round a driver learned) and coverage by district.
 public enum CabDispatch: Scenario {
+    /// The command-line name.
     public static let slug = "cab-dispatch"
+    /// The setting in a line.
     public static let setting = "cab availability spreads among drivers in a city"
+    /// What the scenario shows.
     public static let shows = "spatial epidemic: peers chosen by distance, SIR model"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 5_000
@@ -20,6 +24,7 @@ public enum CabDispatch: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let citySide = 20.0

@@ -12,10 +12,14 @@ import Replication
 /// them by the shop's rule, the lower price wins, into one version whose history covers both (so regions that
 /// resolve the same siblings independently agree).
 public enum CacheInvalidation: Scenario {
+    /// The command-line name.
     public static let slug = "cache-invalidation"
+    /// The setting in a line.
     public static let setting = "product price changes invalidate caches across regions"
+    /// What the scenario shows.
     public static let shows = "gossip invalidation, version vectors, stale reads, conflicting updates resolved"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 40
@@ -31,6 +35,7 @@ public enum CacheInvalidation: Scenario {
         var seenEverywhere: Int?
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let products = 200

@@ -11,10 +11,14 @@ import GossipSimulator
 /// each kitchen raises the alert once its estimate passes 35 minutes, and the scenario reports how many rounds that
 /// took, kitchen by kitchen. Alerts are armed after a warm-up of 2·log₂ n rounds, once estimates have mixed.
 public enum DeliveryMetrics: Scenario {
+    /// The command-line name.
     public static let slug = "delivery-metrics"
+    /// The setting in a line.
     public static let setting = "a food-delivery platform aggregates delivery times and raises alerts"
+    /// What the scenario shows.
     public static let shows = "metrics gossip, push-sum averaging, threshold alerts"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 5_000
@@ -23,6 +27,7 @@ public enum DeliveryMetrics: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         var rng = SeededRandom(seed: options.seed, stream: 8)

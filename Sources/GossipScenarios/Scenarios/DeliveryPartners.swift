@@ -9,10 +9,14 @@ import GossipSimulator
 /// above the percolation threshold p_c = 1/f. The scenario sweeps p, finds the threshold, and shows what an adaptive
 /// p (each partner forwards with probability target / fanout) saves against always forwarding.
 public enum DeliveryPartners: Scenario {
+    /// The command-line name.
     public static let slug = "delivery-partners"
+    /// The setting in a line.
     public static let setting = "a food-delivery partner network adapts its forwarding"
+    /// What the scenario shows.
     public static let shows = "probabilistic gossip (forward with probability p), adaptive p and fanout"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 5_000
@@ -21,6 +25,7 @@ public enum DeliveryPartners: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let fanout = 4

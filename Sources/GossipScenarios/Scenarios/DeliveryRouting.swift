@@ -8,10 +8,14 @@ import GossipSimulator
 /// worth of bytes per round. It reports rounds, messages and bytes per hub for each (a pull request counts as a
 /// 64-byte message).
 public enum DeliveryRouting: Scenario {
+    /// The command-line name.
     public static let slug = "delivery-routing"
+    /// The setting in a line.
     public static let setting = "an e-commerce delivery-hub network spreads routing updates"
+    /// What the scenario shows.
     public static let shows = "push vs pull vs push-pull, adaptive fanout, per-node bandwidth limits"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 5_000
@@ -25,6 +29,7 @@ public enum DeliveryRouting: Scenario {
         var config: RoundSimulation.Configuration
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let size = 1_200

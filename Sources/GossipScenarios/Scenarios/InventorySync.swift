@@ -11,10 +11,14 @@ import Replication
 /// which compares Merkle roots and ships only the entries that differ. With `--simulate-failures` the network is
 /// split in two for a third of the run.
 public enum InventorySync: Scenario {
+    /// The command-line name.
     public static let slug = "inventory-sync"
+    /// The setting in a line.
     public static let setting = "warehouses keep stock counts consistent"
+    /// What the scenario shows.
     public static let shows = "anti-entropy with Merkle trees, conflict-free counters, bytes against a full transfer"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 50
@@ -23,6 +27,7 @@ public enum InventorySync: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let skus = options.mode == .test ? 500 : 2_000

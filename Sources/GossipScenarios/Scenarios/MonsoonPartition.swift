@@ -7,10 +7,14 @@ import SWIM
 /// peers have gone silent; after the repair, Serf-style reconnect attempts and push-pull bring every node back,
 /// and nothing is lost: every node that was up lists every other as alive again.
 public enum MonsoonPartition: Scenario {
+    /// The command-line name.
     public static let slug = "monsoon-partition"
+    /// The setting in a line.
     public static let setting = "flooding cuts a city's network in two, later restored"
+    /// What the scenario shows.
     public static let shows = "partition detection (a large share of peers silent), gossip healing, rejoin"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 200
@@ -19,6 +23,7 @@ public enum MonsoonPartition: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         var config = SWIMExperiment.Configuration(nodes: n)

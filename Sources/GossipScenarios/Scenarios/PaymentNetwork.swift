@@ -7,10 +7,14 @@ import GossipSimulator
 /// hierarchical one (zones of equal size; a call leaves its zone with probability 5 %). Hierarchy cuts the
 /// expensive cross-zone traffic sharply at the cost of a few rounds.
 public enum PaymentNetwork: Scenario {
+    /// The command-line name.
     public static let slug = "payment-network"
+    /// The setting in a line.
     public static let setting = "a payment gateway's network of data centres and zones"
+    /// What the scenario shows.
     public static let shows = "hierarchical gossip (within zone, across zones) against flat gossip"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 2_000
@@ -19,6 +23,7 @@ public enum PaymentNetwork: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let zones = 8

@@ -7,10 +7,14 @@ import SWIM
 /// with 5 % packet loss (with `--simulate-failures`, 10 % loss and two overloaded servers). It reports when the
 /// first server and when the last noticed each crash, and any healthy server wrongly suspected or declared dead.
 public enum ServerFailures: Scenario {
+    /// The command-line name.
     public static let slug = "server-failures"
+    /// The setting in a line.
     public static let setting = "a messaging company's server farm across regions detects crashed servers"
+    /// What the scenario shows.
     public static let shows = "SWIM probes, indirect probes, suspicion, Lifeguard"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 300
@@ -19,6 +23,7 @@ public enum ServerFailures: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         var clean = SWIMExperiment.Configuration(nodes: n)

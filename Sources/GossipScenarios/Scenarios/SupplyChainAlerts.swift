@@ -10,10 +10,14 @@ import GossipSimulator
 /// r∞ = 1 − e^(−R0·r∞), and the peak of spreading warehouses with the SIR equations in discrete time (β = 1 call
 /// per round, γ = 1/k).
 public enum SupplyChainAlerts: Scenario {
+    /// The command-line name.
     public static let slug = "supply-chain-alerts"
+    /// The setting in a line.
     public static let setting = "warehouse alerts spread through a retail supply chain"
+    /// What the scenario shows.
     public static let shows = "epidemic SIR dynamics: simulation vs the SIR equations"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 2_000
@@ -30,6 +34,7 @@ public enum SupplyChainAlerts: Scenario {
         return r
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let k = 3

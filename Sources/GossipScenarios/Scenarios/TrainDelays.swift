@@ -10,10 +10,14 @@ import GossipSimulator
 /// log₂ n + ln n; then the same notice spreads by rumor mongering (a station stops after two calls to stations that
 /// already knew), which gives the susceptible / infective / removed curve.
 public enum TrainDelays: Scenario {
+    /// The command-line name.
     public static let slug = "train-delays"
+    /// The setting in a line.
     public static let setting = "a suburban train network of 200+ stations spreads a delay notice"
+    /// What the scenario shows.
     public static let shows = "basic push gossip; stations as susceptible / infected / removed"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 250
@@ -22,6 +26,7 @@ public enum TrainDelays: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let runs = options.mode == .benchmark ? 3 : 20

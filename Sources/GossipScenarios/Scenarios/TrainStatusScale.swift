@@ -7,10 +7,14 @@ import GossipSimulator
 /// scenario counts the duplicates the filters suppress and the updates they drop by false positives, and compares
 /// the filters' false-positive rate with its formula.
 public enum TrainStatusScale: Scenario {
+    /// The command-line name.
     public static let slug = "train-status-scale"
+    /// The setting in a line.
     public static let setting = "live train status to millions of users"
+    /// What the scenario shows.
     public static let shows = "scalable gossip, bloom-filter deduplication, rate limiting"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 100_000
@@ -19,6 +23,7 @@ public enum TrainStatusScale: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         var config = BloomDedupSimulation.Configuration(nodes: n, updates: 60)

@@ -10,11 +10,15 @@ import GossipSimulator
 /// scenario reports the rumor's reproduction number R0 and the share of users who believed it before the
 /// correction reached them, for several delays.
 public enum ViralRumor: Scenario {
+    /// The command-line name.
     public static let slug = "viral-rumor"
+    /// The setting in a line.
     public static let setting = "a forward spreads through messaging groups; a fact-check chases it"
+    /// What the scenario shows.
     public static let shows =
         "rumor mongering (feedback/blind, counter/coin), R0, a correction that supersedes the rumor"
 
+    /// Nodes by mode when `--nodes` is not given.
     public static func defaultNodes(_ mode: ScenarioOptions.Mode) -> Int {
         switch mode {
         case .normal: return 20_000
@@ -23,6 +27,7 @@ public enum ViralRumor: Scenario {
         }
     }
 
+    /// Runs the scenario: its engines, story, summary, figures and invariants.
     public static func run(_ options: ScenarioOptions) -> ScenarioResult {
         let n = options.nodeCount(for: Self.self)
         let topology = Topology.randomRegular(degree: 16)
