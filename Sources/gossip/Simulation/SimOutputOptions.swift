@@ -10,7 +10,7 @@ struct SimOutputOptions: ParsableArguments {
         case json
     }
 
-    @Option(help: "text, or json for one JSON object (schema swift-gossip/sim-report/1).")
+    @Option(help: "text, or json for one JSON object (schema swift-gossip/sim-report/1 for gossip sim, docs/scenario-report.schema.json for gossip scenario).")
     var format: Format = .text
 
     @Option(help: "Write summary.json, timeline.csv and report.html into this directory.")
