@@ -10,7 +10,10 @@ struct SimOutputOptions: ParsableArguments {
         case json
     }
 
-    @Option(help: "text, or json for one JSON object (schema swift-gossip/sim-report/1 for gossip sim, docs/scenario-report.schema.json for gossip scenario).")
+    @Option(
+        help:
+            "text, or json for one JSON object (swift-gossip/sim-report/1; scenarios: docs/scenario-report.schema.json)."
+    )
     var format: Format = .text
 
     @Option(help: "Write summary.json, timeline.csv and report.html into this directory.")
