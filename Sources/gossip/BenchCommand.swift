@@ -5,6 +5,7 @@ import GossipCore
 import GossipSimulator
 import GossipStorage
 import GossipTestKit
+import MemberlistWire
 import Replication
 import SWIM
 
@@ -13,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the project's engines run.",
-        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self],
+        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self, WireBench.self],
         defaultSubcommand: SWIMClusterBench.self)
 }
 
@@ -223,5 +224,52 @@ struct StoreBench: ParsableCommand {
             "\(writes) acknowledged writes (each fsynced) in \(format3(wall.secondsValue)) s: \(Int(Double(writes) / wall.secondsValue)) per second"
         )
         print("compaction: \(before) bytes to \(log.fileBytes) bytes in \(format3(compactWall.secondsValue * 1000)) ms")
+    }
+}
+
+/// `gossip bench wire`: decode throughput of a typical gossip packet, in a tight loop (a quick check beside the
+/// Benchmarks package, which adds allocation counts).
+struct WireBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wire", abstract: "Decode a typical gossip packet (a ping and six broadcasts, CRC) in a loop.")
+
+    @Option(help: "Packets to decode.")
+    var packets: Int = 500_000
+
+    func validate() throws {
+        guard packets >= 1 else { throw ValidationError("--packets must be at least 1") }
+    }
+
+    func run() throws {
+        var messages: [SWIM.Message] = [
+            .ping(SWIM.Ping(target: "web-017", sequenceNumber: 4242, source: nil, sourceNode: "web-001"))
+        ]
+        let metadata = [0xFF, 0x81, 0xA4] + Array("role".utf8) + [0xA3] + Array("web".utf8)
+        for index in 0..<6 {
+            let name = "web-\(100 + index)"
+            if index % 3 == 2 {
+                messages.append(.suspect(SWIM.Suspect(incarnation: UInt32(index), node: name, from: "web-001")))
+            } else {
+                messages.append(
+                    .alive(
+                        SWIM.Alive(
+                            incarnation: UInt32(7 + index), node: name,
+                            address: NodeAddress(ip: .v4(0x0A01_0200 + UInt32(index)), port: 7946),
+                            metadata: metadata + Array(repeating: 0x61, count: 90),
+                            protocolVersions: .serfCompatible)))
+            }
+        }
+        var rng = SeededRandom(seed: 1)
+        var codec = PacketCodec()
+        codec.compression = false
+        let packet = codec.encode(messages, addChecksum: true, using: &rng)[0]
+        let clock = ContinuousClock()
+        var decoded = 0
+        let start = clock.now
+        for _ in 0..<packets { decoded += try codec.decode(packet).messages.count }
+        let wall = (clock.now - start).secondsValue
+        print(
+            "\(packet.count)-byte packet of \(messages.count) messages: \(Int(Double(packets) / wall)) packets/s, \(format3(wall / Double(packets) * 1e9)) ns each (\(decoded) messages)"
+        )
     }
 }
