@@ -241,24 +241,7 @@ struct WireBench: ParsableCommand {
     }
 
     func run() throws {
-        var messages: [SWIM.Message] = [
-            .ping(SWIM.Ping(target: "web-017", sequenceNumber: 4242, source: nil, sourceNode: "web-001"))
-        ]
-        let metadata = [0xFF, 0x81, 0xA4] + Array("role".utf8) + [0xA3] + Array("web".utf8)
-        for index in 0..<6 {
-            let name = "web-\(100 + index)"
-            if index % 3 == 2 {
-                messages.append(.suspect(SWIM.Suspect(incarnation: UInt32(index), node: name, from: "web-001")))
-            } else {
-                messages.append(
-                    .alive(
-                        SWIM.Alive(
-                            incarnation: UInt32(7 + index), node: name,
-                            address: NodeAddress(ip: .v4(0x0A01_0200 + UInt32(index)), port: 7946),
-                            metadata: metadata + Array(repeating: 0x61, count: 90),
-                            protocolVersions: .serfCompatible)))
-            }
-        }
+        let messages = SampleTraffic.typicalGossipPacket()
         var rng = SeededRandom(seed: 1)
         var codec = PacketCodec()
         codec.compression = false

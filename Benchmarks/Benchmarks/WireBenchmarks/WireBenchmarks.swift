@@ -3,32 +3,6 @@ import GossipCore
 import MemberlistWire
 import SWIM
 
-/// A typical gossip packet: a ping plus six alive and suspect broadcasts, about 1,000 bytes once encoded.
-func typicalPacket() -> [SWIM.Message] {
-    let metadata: [UInt8] =
-        [0xFF, 0x82, 0xA4] + Array("role".utf8) + [0xA3] + Array("web".utf8) + [0xA2]
-        + Array("dc".utf8) + [0xA6] + Array("eu-1-a".utf8)
-    var messages: [SWIM.Message] = [
-        .ping(
-            SWIM.Ping(
-                target: "web-017", sequenceNumber: 4242, source: NodeAddress("10.1.2.3:7946"), sourceNode: "web-001"))
-    ]
-    for index in 0..<6 {
-        let name = "web-\(100 + index)"
-        let address = NodeAddress(ip: .v4(0x0A01_0200 + UInt32(index)), port: 7946)
-        if index % 3 == 2 {
-            messages.append(.suspect(SWIM.Suspect(incarnation: UInt32(index), node: name, from: "web-001")))
-        } else {
-            messages.append(
-                .alive(
-                    SWIM.Alive(
-                        incarnation: UInt32(7 + index), node: name, address: address,
-                        metadata: metadata + Array(repeating: 0x61, count: 90), protocolVersions: .serfCompatible)))
-        }
-    }
-    return messages
-}
-
 func members(_ count: Int) -> SWIM.PushPull {
     SWIM.PushPull(
         join: false,
@@ -45,7 +19,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal, .instructions], maxDuration: .seconds(2))
 
-    let messages = typicalPacket()
+    let messages = SampleTraffic.typicalGossipPacket()
     var rng = SeededRandom(seed: 1)
     var plainCodec = PacketCodec()
     plainCodec.compression = false
