@@ -103,18 +103,22 @@ let package = Package(
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [
-                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", .product(name: "Logging", package: "swift-log"),
+                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", "GossipTestKit",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "SerfTests", dependencies: ["Serf"]),
-        .testTarget(name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator"]),
+        .testTarget(
+            name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator", "GossipTestKit"]
+        ),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "GossipCore"]),
         .testTarget(name: "GossipStorageTests", dependencies: ["GossipStorage", "Replication"]),
         .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
         .testTarget(
-            name: "GossipSimulatorTests", dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM"]
+            name: "GossipSimulatorTests",
+            dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM", "GossipTestKit"]
         ),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import GossipCore
 import GossipNIO
+import GossipTestKit
 import Logging
 import MemberlistWire
 import SWIM
@@ -156,21 +157,26 @@ struct SerfInteropTests {
         let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
         #expect(await ours.join([serfA.address]) == 1)
         #expect(await eventually(timeout: 10) { serfA.status(of: "swift-6") == "alive" })
-        let viaUs = await onThread { try? serfA.run(["members", "-rpc-addr=\(rpc)"]) } ?? ""
+        let viaUs = await onDedicatedThread { try? serfA.run(["members", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(viaUs.contains("swift-6") && viaUs.contains("serf-h") && viaUs.contains("role=web"), "\(viaUs)")
-        let filtered = await onThread { try? serfA.run(["members", "-rpc-addr=\(rpc)", "-tag", "role=db"]) } ?? ""
+        let filtered =
+            await onDedicatedThread { try? serfA.run(["members", "-rpc-addr=\(rpc)", "-tag", "role=db"]) } ?? ""
         #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
-        let info = await onThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
+        let info = await onDedicatedThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
-        let unsupported = await onThread {
+        let unsupported = await onDedicatedThread {
             (try? serfA.run(["keys", "-rpc-addr=\(rpc)", "-list"])) == nil
         }
         #expect(unsupported, "an unsupported command is refused")
         // `serf query` through our endpoint collects the serf agent's ack.
-        let asked = await onThread { (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=2s", "ping"])) ?? "" }
+        let asked = await onDedicatedThread {
+            (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=2s", "ping"])) ?? ""
+        }
         #expect(asked.contains("Ack from 'serf-h'"), "\(asked)")
         // `serf event` through our endpoint reaches the serf agent once.
-        let sent = await onThread { (try? serfA.run(["event", "-rpc-addr=\(rpc)", "via-our-rpc", "p"])) != nil }
+        let sent = await onDedicatedThread {
+            (try? serfA.run(["event", "-rpc-addr=\(rpc)", "via-our-rpc", "p"])) != nil
+        }
         #expect(sent)
         #expect(
             await eventually(timeout: 10) { serfA.log.components(separatedBy: "user-event: via-our-rpc").count == 2 })
@@ -186,12 +192,12 @@ struct SerfInteropTests {
         // memberlist answers a ping from anyone, to the source it names.
         let ping = SWIM.Ping(target: "swift-7", sequenceNumber: 4242, source: nil, sourceNode: "stranger")
         let pingBytes = MemberlistCodec.encode(.ping(ping))
-        let answer = try #require(await onThread { try? udpExchange(pingBytes, with: address) } ?? nil)
+        let answer = try #require(await onDedicatedThread { try? udpExchange(pingBytes, with: address) } ?? nil)
         #expect(try PacketCodec().decode(answer).messages.first == .ack(SWIM.Ack(sequenceNumber: 4242)))
         // A ping for another name is dropped and counted.
         let misdirected = SWIM.Ping(target: "someone-else", sequenceNumber: 1, source: nil, sourceNode: "stranger")
         let misdirectedBytes = MemberlistCodec.encode(.ping(misdirected))
-        #expect(await onThread { try? udpExchange(misdirectedBytes, with: address, timeout: 1) } ?? nil == nil)
+        #expect(await onDedicatedThread { try? udpExchange(misdirectedBytes, with: address, timeout: 1) } ?? nil == nil)
         #expect(await ours.protocolStatistics.drops(.pingForAnotherNode) == 1)
 
         // 200 push-pulls at once, each carrying only the node's own record: every one is answered.
@@ -205,7 +211,7 @@ struct SerfInteropTests {
             ])
         var rng = SystemRandomNumberGenerator()
         let request = StreamCodec().encode(.pushPull(state), using: &rng)
-        let replies = await onThread { concurrentTCPExchanges(request, with: address, count: 200) }
+        let replies = await onDedicatedThread { concurrentTCPExchanges(request, with: address, count: 200) }
         let answered = replies.filter { reply in
             guard case .pushPull(let remote)? = try? StreamCodec().decode(reply)?.message else { return false }
             return remote.nodes.map(\.name) == ["swift-7"]
@@ -230,13 +236,13 @@ struct SerfInteropTests {
 
         // Each step must be acknowledged by every member, ours included (serf keys exits non-zero otherwise).
         for step in [["keys", "-install=\(new64)"], ["keys", "-use=\(new64)"], ["keys", "-remove=\(old64)"]] {
-            let output = await onThread { () -> String in
+            let output = await onDedicatedThread { () -> String in
                 do { return try serfA.rpc(step) } catch { return "FAILED: \(error)" }
             }
             #expect(!output.hasPrefix("FAILED"), "\(step): \(output)")
         }
         #expect(await ours.keyring?.keys == [newKey])
-        let listed = await onThread { (try? serfA.rpc(["keys", "-list"])) ?? "" }
+        let listed = await onDedicatedThread { (try? serfA.rpc(["keys", "-list"])) ?? "" }
         #expect(listed.contains(new64) && !listed.contains(old64), "\(listed)")
 
         // With only the new key left everywhere, we keep talking to both serf agents.
@@ -269,7 +275,7 @@ struct SerfInteropTests {
 
         // serf-fl1 forces serf-fl3 out: ours shows it left.
         #expect(await waitUntil(timeout: 30) { await Self.status(of: "serf-fl3", in: ours) == .dead })
-        _ = await onThread { try? serfA.rpc(["force-leave", "serf-fl3"]) }
+        _ = await onDedicatedThread { try? serfA.rpc(["force-leave", "serf-fl3"]) }
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-fl3", in: ours) == .left })
         #expect(await !ours.forceLeave("serf-fl1"), "an alive member is not forced out")
     }
@@ -295,7 +301,9 @@ struct SerfInteropTests {
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-mon", in: ours) == .alive })
         try await Task.sleep(for: .milliseconds(500))
         kill(monitor.processIdentifier, SIGINT)
-        let text = await onThread { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        let text = await onDedicatedThread {
+            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
         #expect(text.contains("EventMemberJoin: serf-mon"), "\(text)")
         #expect(text.contains("member-join"), "\(text)")
         _ = serfA
@@ -315,11 +323,13 @@ struct SerfInteropTests {
 
         let expected = ["serf-cl": ["role": "db"], "serf-cl2": ["role": "cache"], "swift-cl": ["role": "web"]]
         for address in [serfA.rpcAddress, "\(rpc)"] {
-            let members = await onThread { (try? SerfRPCClient(address: address).members(status: "alive")) ?? [] }
+            let members = await onDedicatedThread {
+                (try? SerfRPCClient(address: address).members(status: "alive")) ?? []
+            }
             let tags = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.tags) })
             #expect(tags == expected, "\(address): \(members)")
         }
-        let refused = await onThread { () -> String in
+        let refused = await onDedicatedThread { () -> String in
             do {
                 _ = try SerfRPCClient(address: "127.0.0.1:1")
                 return "connected"
@@ -345,7 +355,7 @@ struct SerfInteropTests {
         #expect(await eventually(timeout: 10) { serfB.status(of: "swift-ev") == "alive" })
 
         // serf → ours: `serf event` on serf-ev2 reaches us once.
-        _ = await onThread { try? serfB.rpc(["event", "deploy", "v1"]) }
+        _ = await onDedicatedThread { try? serfB.rpc(["event", "deploy", "v1"]) }
         // ours → serf: reaches both serf agents once (their logs record every user event they deliver).
         try await ours.sendUserEvent(name: "hello-swift", payload: Array("x".utf8))
         #expect(
@@ -375,7 +385,7 @@ struct SerfInteropTests {
         #expect(await ours.join([serfA.address]) == 1)
         #expect(await eventually(timeout: 10) { serfA.status(of: "swift-tg") == "alive" })
 
-        _ = await onThread { try? serfA.rpc(["tags", "-set", "zone=eu", "-delete", "role"]) }
+        _ = await onDedicatedThread { try? serfA.rpc(["tags", "-set", "zone=eu", "-delete", "role"]) }
         #expect(
             await waitUntil(timeout: 10) {
                 let metadata = await ours.members.first { $0.name == "serf-tg" }?.metadata ?? []
@@ -387,7 +397,7 @@ struct SerfInteropTests {
             await eventually(timeout: 10) {
                 (try? serfA.members())?.first { $0.name == "swift-tg" }?.tags == ["role": "web", "version": "2"]
             })
-        _ = await onThread { try? serfA.run(["tags", "-rpc-addr=\(rpc)", "-delete", "version"]) }
+        _ = await onDedicatedThread { try? serfA.run(["tags", "-rpc-addr=\(rpc)", "-delete", "version"]) }
         #expect(
             await eventually(timeout: 10) {
                 (try? serfA.members())?.first { $0.name == "swift-tg" }?.tags == ["role": "web"]
@@ -409,7 +419,7 @@ struct SerfInteropTests {
         #expect(await eventually(timeout: 10) { serfA.status(of: "swift-q") == "alive" })
 
         func ask(_ extra: [String]) async -> String {
-            await onThread {
+            await onDedicatedThread {
                 (try? serfA.rpc(["query", "-timeout=2s", "-format=json"] + extra + ["uptime", "hello"])) ?? ""
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GossipCore
+import GossipTestKit
 
 /// A real `serf agent` process on 127.0.0.1, started and stopped by PID, with its RPC endpoint for queries.
 /// Sendable so that its blocking calls can run on their own threads: its state is set once in `init`, and
@@ -107,7 +108,7 @@ struct SerfError: Error, CustomStringConvertible {
 
 /// Polls the blocking `condition` every 100 ms for up to `timeout` seconds, on a thread of its own.
 func eventually(timeout: Double, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
-    await onThread { waitUntil(timeout: timeout, condition) }
+    await onDedicatedThread { waitUntil(timeout: timeout, condition) }
 }
 
 /// Polls `condition` every 100 ms for up to `timeout` seconds.
@@ -228,11 +229,6 @@ func udpExchange(_ payload: [UInt8], with address: NodeAddress, timeout: Int = 2
 
 /// Runs blocking socket code on its own thread, so that it never holds one of the few threads of Swift's
 /// cooperative pool that the node under test needs.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
-}
 
 /// Opens `count` connections at once, writes `request` on each, then reads every answer to its end.
 func concurrentTCPExchanges(_ request: [UInt8], with address: NodeAddress, count: Int) -> [[UInt8]] {

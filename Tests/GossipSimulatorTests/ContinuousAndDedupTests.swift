@@ -34,16 +34,18 @@ struct ContinuousAndDedupTests {
     }
 
     @Test("Bloom filters suppress duplicates; large filters lose nothing, small ones drop updates to false positives")
-    func bloomDedup() {
+    func bloomDedup() async {
         var config = BloomDedupSimulation.Configuration(nodes: 2_000, updates: 50)
         config.fanout = 4
         config.bloomBits = 1 << 16
-        let roomy = BloomDedupSimulation(config).run(seed: 1)
+        let roomyConfig = config
+        let roomy = await onDedicatedThread { BloomDedupSimulation(roomyConfig).run(seed: 1) }
         #expect(roomy.falsePositives == 0)
         #expect(roomy.duplicatesSuppressed > roomy.deliveries)
         #expect(roomy.messages == roomy.deliveries + roomy.duplicatesSuppressed + roomy.falsePositives - 50)
         config.bloomBits = 256
-        let cramped = BloomDedupSimulation(config).run(seed: 1)
+        let crampedConfig = config
+        let cramped = await onDedicatedThread { BloomDedupSimulation(crampedConfig).run(seed: 1) }
         #expect(cramped.falsePositives > 0)
         #expect(cramped.coverage < roomy.coverage)
         // The filters' own rate, probed with fresh keys, follows the formula.

@@ -1,12 +1,14 @@
 import Foundation
 import GossipSimulator
+import GossipTestKit
 import Testing
 
 @Suite("Paper reproductions at reduced size")
 struct ReproductionTests {
     @Test("every reproduction passes every row at its reduced size", arguments: Reproduction.names)
-    func passes(name: String) throws {
-        let reproduction = try #require(Reproduction.named(name, quick: true))
+    func passes(name: String) async throws {
+        let computed = await onDedicatedThread { Reproduction.named(name, quick: true) }
+        let reproduction = try #require(computed)
         for row in reproduction.rows where !row.passed {
             Issue.record("\(name): \(row.source) \(row.quantity): expected \(row.expected), measured \(row.measured)")
         }

@@ -1,15 +1,17 @@
 import GossipSimulator
+import GossipTestKit
 import SWIM
 import Testing
 
 @Suite("The SWIM cluster engine")
 struct SWIMExperimentTests {
     @Test("a crash is detected within the suspicion bounds, with no false positives on a clean network")
-    func crashDetection() {
+    func crashDetection() async {
         var config = SWIMExperiment.Configuration(nodes: 30)
         config.crashes = 2
         config.duration = .seconds(90)
-        let outcome = SWIMExperiment(config).run(seed: 3)
+        let experiment = SWIMExperiment(config)
+        let outcome = await onDedicatedThread { experiment.run(seed: 3) }
         let minimum = SWIM.Settings.lan.suspicionMinimumTimeout(clusterSize: 28).secondsValue
         let maximum = SWIM.Settings.lan.suspicionMaximumTimeout(clusterSize: 28).secondsValue
         #expect(outcome.firstDetection.count == 2)
