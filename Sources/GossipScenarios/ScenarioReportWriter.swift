@@ -6,11 +6,7 @@ import GossipSimulator
 public enum ScenarioReportWriter {
     /// Deterministic JSON (sorted keys).
     public static func json(_ result: ScenarioResult) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(result)
+        try ReportWriter.encoder().encode(result)
     }
 
     /// The story, the summary block, the figures and the invariants, as lines.

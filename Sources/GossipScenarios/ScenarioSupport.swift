@@ -28,13 +28,6 @@ enum ScenarioSupport {
             ])
     }
 
-    /// The process's peak resident memory in MiB.
-    static func peakMemoryMiB() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
-    }
-
     /// `12.3` with one decimal, `0.0123` with three significant digits.
     static func short(_ value: Double) -> String { formatNumber((value * 1000).rounded() / 1000) }
 
@@ -63,6 +56,6 @@ enum ScenarioSupport {
         guard options.mode == .benchmark else { return nil }
         return ScenarioBenchmark(
             messagesPerSecond: Double(messages) / max(seconds, 1e-9), wallSeconds: seconds,
-            peakMemoryMiB: peakMemoryMiB())
+            peakMemoryMiB: Double(peakResidentBytes()) / 1_048_576)
     }
 }

@@ -63,12 +63,11 @@ public struct SpreadKernel: Sendable {
                         n: n, pushes: pushes, pulls: pulls, informed: informed,
                         start: UnsafeBufferPointer(startWords), end: endWords, rng: &rng)
                     informed = 0
-                    for word in 0..<wordCount {
-                        startWords[word] = endWords[word]
-                        informed += endWords[word].nonzeroBitCount
-                    }
+                    for word in 0..<wordCount { informed += endWords[word].nonzeroBitCount }
                 }
             }
+            // The end of this round is the start of the next.
+            swap(&start, &end)
             timeline.append(informed)
         }
         return Outcome(nodes: n, rounds: rounds, deliveries: deliveries, informedAfterRound: timeline)

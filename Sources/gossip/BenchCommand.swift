@@ -131,13 +131,6 @@ struct SpreadBench: ParsableCommand {
     }
 }
 
-/// The process's peak resident memory, in bytes (getrusage's ru_maxrss is in KiB on Linux).
-func peakResidentBytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Int(usage.ru_maxrss) * 1024
-}
-
 /// `gossip bench merkle`: anti-entropy between two replicas that differ in a few keys.
 struct MerkleBench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,11 +6,17 @@ import Foundation
 public enum ReportWriter {
     /// The report as deterministic JSON (sorted keys, pretty-printed).
     public static func json(_ report: SimulationReport) throws -> Data {
+        try encoder().encode(report)
+    }
+
+    /// The encoder every report uses: sorted keys (the same run gives the same bytes), pretty-printed, and
+    /// undefined numbers as the strings `"nan"`, `"inf"`, `"-inf"`.
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(report)
+        return encoder
     }
 
     /// Writes `summary.json`, `timeline.csv` and `report.html` into `directory`, creating it if needed.
