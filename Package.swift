@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "GossipNIO",
             dependencies: [
-                "GossipCore", "SWIM", "MemberlistWire", "Serf",
+                "GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication", "GossipStorage", "Dissemination",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [
-                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", "GossipTestKit",
+                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", "GossipTestKit", "Replication", "GossipStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,8 +1,10 @@
 import GossipCore
+import GossipStorage
 import Logging
 import MemberlistWire
 import NIOCore
 import NIOPosix
+import Replication
 import SWIM
 import Synchronization
 
@@ -56,6 +58,15 @@ public actor GossipNode {
     var nextSubscriber: UInt64 = 0
     /// The keyring as the event-loop handlers see it; follows key rotations.
     nonisolated let sharedKeyring: SharedKeyring
+    /// The replica of the key-value store (durable when a data directory is configured).
+    var replica = ReplicaLog.inMemory()
+    var hybridClock: Replication.HybridLogicalClock
+    var rumors = Replication.UpdateRumors()
+    var keyValueWatchers: [UInt64: KeyValueWatcher] = [:]
+    var aggregates = AggregateTable()
+    var replicationTasks: [Task<Void, Never>] = []
+    /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
+    var replicationCounters = ReplicationStatistics()
 
     /// A node that does nothing until ``start()``.
     public init(configuration: NodeConfiguration, logger: Logger? = nil) {
@@ -68,6 +79,7 @@ public actor GossipNode {
         (events, eventContinuation) = AsyncStream.makeStream(
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
         sharedKeyring = SharedKeyring(configuration.keyring)
+        hybridClock = Replication.HybridLogicalClock(node: Self.replicaIdentifier(of: configuration.name))
     }
 
     // MARK: - Looking at the node
@@ -105,6 +117,7 @@ public actor GossipNode {
     /// Binds the UDP and TCP listeners on one port and starts probing, gossip and push-pull.
     public func start() async throws {
         guard !isRunning else { return }
+        try openReplica()
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(
             of: DatagramHandler.Datagram.self, bufferingPolicy: .bufferingOldest(8192))
@@ -143,7 +156,7 @@ public actor GossipNode {
 
         var instance = SWIM.Instance(
             name: configuration.name, address: configuration.advertiseAddress ?? bound,
-            metadata: try SerfTags.encode(configuration.tags), settings: settings, at: now)
+            metadata: try SerfTags.encode(advertisedTags), settings: settings, at: now)
         let effects = instance.start(at: now, using: &rng)
         self.instance = instance
         isRunning = true
@@ -154,6 +167,7 @@ public actor GossipNode {
         }
         logger.info("listening", metadata: ["gossip.address": "\(bound)"])
         execute(effects)
+        startReplication()
     }
 
     /// The settings with the packet overhead of encryption accounted for.
@@ -216,6 +230,8 @@ public actor GossipNode {
         hasStopped = true
         resumeLeaveWaiters()
         datagramTask?.cancel()
+        for task in replicationTasks { task.cancel() }
+        replicationTasks = []
         try? await datagramChannel?.close()
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
@@ -224,6 +240,8 @@ public actor GossipNode {
         subscribers = [:]
         for subscriber in userEventSubscribers.values { subscriber.finish() }
         userEventSubscribers = [:]
+        for watcher in keyValueWatchers.values { watcher.continuation.finish() }
+        keyValueWatchers = [:]
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters { waiter.resume() }
@@ -256,6 +274,7 @@ public actor GossipNode {
     func unsubscribe(_ key: UInt64) {
         subscribers[key] = nil
         userEventSubscribers[key] = nil
+        keyValueWatchers[key] = nil
     }
 
     /// Returns once the node has stopped.
@@ -298,6 +317,10 @@ public actor GossipNode {
         var effects: [SWIM.Effect] = []
         var serfMessages: [(message: SerfMessage, payload: [UInt8])] = []
         for message in packet.messages {
+            if case .user(let payload) = message, ReplicationPayload.isReplication(payload) {
+                receiveReplication(payload, from: datagram.sender)
+                continue
+            }
             if case .user(let payload) = message, let serfMessage = try? SerfMessage(decoding: payload) {
                 serf.observe(serfMessage)
                 serfMessages.append((serfMessage, payload))
@@ -331,6 +354,9 @@ public actor GossipNode {
             guard ping.target.isEmpty || ping.target == configuration.name else { return nil }
             return streamCodec.encode(.ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber)), using: &rng)
         case .user(let payload):
+            if ReplicationPayload.isReplication(payload) {
+                return answerReplicationStream(payload).map { streamCodec.encode(.user($0), using: &rng) }
+            }
             serf.observe(userState: payload)
             return nil
         case .ack, .error:

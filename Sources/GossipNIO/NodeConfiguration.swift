@@ -27,6 +27,10 @@ public struct NodeConfiguration: Sendable {
     /// How long a node lingers after its leave was announced, so peers hear it (Serf's LeavePropagateDelay).
     /// Default: 1 s.
     public var leavePropagationDelay: Duration = .seconds(1)
+    /// The replicated key-value store and aggregates, shared with the other swift-gossip nodes. Default: `nil`,
+    /// a plain member. When set, the node carries the tag ``ReplicationConfiguration/capabilityTag``, which is
+    /// how its peers know to replicate with it.
+    public var replication: ReplicationConfiguration?
 
     /// A configuration for the node called `name`, with every other field at its default.
     public init(name: String) {

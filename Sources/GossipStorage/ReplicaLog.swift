@@ -16,14 +16,14 @@ import Replication
 /// not match, a record that does not parse) is refused with ``StorageError/corrupted(path:offset:reason:)`` rather
 /// than served.
 public struct ReplicaLog: ~Copyable {
-    /// The longest key, in bytes.
-    public static let maximumKeyBytes = 1_024
-    /// The longest value, in bytes.
-    public static let maximumValueBytes = 64 * 1_024
+    /// The longest key, in bytes (``Replication/maximumKeyBytes``).
+    public static let maximumKeyBytes = Replication.maximumKeyBytes
+    /// The longest value, in bytes (``Replication/maximumValueBytes``).
+    public static let maximumValueBytes = Replication.maximumValueBytes
     static let magic = Array("GOSSIPL1".utf8)
 
-    /// The file.
-    public let path: String
+    /// The file, or `nil` for a replica kept in memory only (``inMemory(treeDepth:)``).
+    public let path: String?
     /// The replica the log holds, replayed on open and kept in step with every append.
     public private(set) var replica: Replication.Replica
     /// Records in the file, superseded ones included.
@@ -55,7 +55,21 @@ public struct ReplicaLog: ~Copyable {
         }
     }
 
-    deinit { close(descriptor) }
+    private init(memoryOnlyWithTreeDepth treeDepth: Int) {
+        path = nil
+        replica = Replication.Replica(treeDepth: treeDepth)
+        descriptor = -1
+    }
+
+    /// A replica with the log's interface and limits that keeps nothing on disk: for nodes run without a data
+    /// directory, whose writes last as long as the process (and come back through anti-entropy after a restart).
+    public static func inMemory(treeDepth: Int = 12) -> ReplicaLog {
+        ReplicaLog(memoryOnlyWithTreeDepth: treeDepth)
+    }
+
+    private var displayPath: String { path ?? "(memory)" }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     private mutating func replay(_ bytes: [UInt8]) throws(StorageError) {
         if bytes.isEmpty {
@@ -65,7 +79,7 @@ public struct ReplicaLog: ~Copyable {
             return
         }
         guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
-            throw .notALog(path: path)
+            throw .notALog(path: displayPath)
         }
         var offset = Self.magic.count
         while offset < bytes.count {
@@ -73,15 +87,15 @@ public struct ReplicaLog: ~Copyable {
             let length = Int(Self.uint32(bytes, offset))
             let checksum = Self.uint32(bytes, offset + 4)
             guard length <= 8 + Self.maximumKeyBytes + Self.maximumValueBytes + 64 else {
-                throw .corrupted(path: path, offset: offset, reason: "a record length of \(length) bytes")
+                throw .corrupted(path: displayPath, offset: offset, reason: "a record length of \(length) bytes")
             }
             guard bytes.count - offset - 8 >= length else { break }  // a payload cut short: a torn write
             let payload = bytes[(offset + 8)..<(offset + 8 + length)]
             guard CRC32.checksum(payload) == checksum else {
-                throw .corrupted(path: path, offset: offset, reason: "the record's checksum does not match")
+                throw .corrupted(path: displayPath, offset: offset, reason: "the record's checksum does not match")
             }
             guard let (key, entry) = Self.decode(payload) else {
-                throw .corrupted(path: path, offset: offset, reason: "the record does not parse")
+                throw .corrupted(path: displayPath, offset: offset, reason: "the record does not parse")
             }
             replica.apply(key, entry)
             recordCount += 1
@@ -90,13 +104,13 @@ public struct ReplicaLog: ~Copyable {
         if offset < bytes.count {
             tornRecordsDropped = 1
             guard ftruncate(descriptor, off_t(offset)) == 0 else {
-                throw .io(path: path, operation: "truncate", errno: errno)
+                throw .io(path: displayPath, operation: "truncate", errno: errno)
             }
             try sync()
         }
         fileBytes = offset
         guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
-            throw .io(path: path, operation: "seek", errno: errno)
+            throw .io(path: displayPath, operation: "seek", errno: errno)
         }
     }
 
@@ -104,24 +118,48 @@ public struct ReplicaLog: ~Copyable {
     /// on disk (fsync) when this returns.
     @discardableResult
     public mutating func append(_ key: String, _ entry: Replication.LWWMap.Entry) throws(StorageError) -> Bool {
-        guard key.utf8.count <= Self.maximumKeyBytes else {
-            throw .tooLarge(field: "key", size: key.utf8.count, limit: Self.maximumKeyBytes)
+        try append(contentsOf: [Replication.KeyedEntry(key, entry)]) == 1
+    }
+
+    /// Applies the entries that win (newer than what the replica holds) and appends them durably with one fsync;
+    /// returns how many won. Checked against the limits first: one entry over a limit refuses the whole batch.
+    @discardableResult
+    public mutating func append(contentsOf entries: [Replication.KeyedEntry]) throws(StorageError) -> Int {
+        for item in entries {
+            guard item.key.utf8.count <= Self.maximumKeyBytes else {
+                throw .tooLarge(field: "key", size: item.key.utf8.count, limit: Self.maximumKeyBytes)
+            }
+            if let value = item.entry.value, value.count > Self.maximumValueBytes {
+                throw .tooLarge(field: "value", size: value.count, limit: Self.maximumValueBytes)
+            }
         }
-        if let value = entry.value, value.count > Self.maximumValueBytes {
-            throw .tooLarge(field: "value", size: value.count, limit: Self.maximumValueBytes)
+        var winners: [Replication.KeyedEntry] = []
+        var newest: [String: Replication.Timestamp] = [:]
+        for item in entries {
+            let current = newest[item.key] ?? replica.map.entries[item.key]?.timestamp
+            if let current, current >= item.entry.timestamp { continue }
+            newest[item.key] = item.entry.timestamp
+            winners.append(item)
         }
-        if let current = replica.map.entries[key], current.timestamp >= entry.timestamp { return false }
-        let record = Self.record(key, entry)
-        try writeAll(record)
-        try sync()
-        replica.apply(key, entry)
-        recordCount += 1
-        fileBytes += record.count
-        return true
+        guard !winners.isEmpty else { return 0 }
+        if descriptor >= 0 {
+            var bytes: [UInt8] = []
+            for item in winners { bytes += Self.record(item.key, item.entry) }
+            try writeAll(bytes)
+            try sync()
+            fileBytes += bytes.count
+        }
+        for item in winners { replica.apply(item.key, item.entry) }
+        recordCount += winners.count
+        return Set(winners.map(\.key)).count
     }
 
     /// Rewrites the log with only the live entries (and tombstones), replacing the file atomically.
     public mutating func compact() throws(StorageError) {
+        guard let path else {
+            recordCount = replica.map.entries.count
+            return
+        }
         let temporary = path + ".compact"
         let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fresh >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
@@ -151,11 +189,11 @@ public struct ReplicaLog: ~Copyable {
 
     private func writeAll(_ bytes: [UInt8]) throws(StorageError) {
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw .io(path: path, operation: "write", errno: errno) }
+        guard written == bytes.count else { throw .io(path: displayPath, operation: "write", errno: errno) }
     }
 
     private func sync() throws(StorageError) {
-        guard fsync(descriptor) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+        guard fsync(descriptor) == 0 else { throw .io(path: displayPath, operation: "fsync", errno: errno) }
     }
 
     static func record(_ key: String, _ entry: Replication.LWWMap.Entry) -> [UInt8] {

@@ -108,9 +108,10 @@ struct ReplicationTests {
         #expect(a.tree.root == b.tree.root)
         #expect(result.shippedToInitiator == 10 && result.shippedToResponder == 0)
         #expect(result.differingBuckets == 10)
-        // The bound: per level, at most 10 differing nodes (28 bytes of request and answer each, 8 of headers);
-        // the digests of 10 buckets of at most 8 keys (30 bytes each); the 10 entries (40 bytes each); headers.
-        let bound = depth * (10 * 20 + 8) + 10 * 8 * 30 + 10 * 40 + 64
+        // The bound: per level, at most 10 differing parents (4 bytes asked, two 8-byte hashes answered; 11 bytes
+        // of headers); the digests of 10 buckets of at most 8 keys (30 bytes each); the 10 keys fetched (11 bytes
+        // each) and their entries (40 bytes each); headers.
+        let bound = depth * (10 * 20 + 11) + 10 * 8 * 30 + 10 * 11 + 10 * 40 + 64
         #expect(result.bytes <= bound)
         #expect(result.bytes * 100 < full)
     }

@@ -1,0 +1,39 @@
+import Replication
+
+/// A change to the key-value store as a node applied it: a local write, or one that arrived by rumor or
+/// anti-entropy.
+public struct KeyValueChange: Sendable, Hashable {
+    /// Where a change came from.
+    public enum Origin: String, Sendable, Hashable {
+        /// Written on this node.
+        case local
+        /// Arrived in a rumor.
+        case rumor
+        /// Arrived in an anti-entropy exchange.
+        case antiEntropy = "anti-entropy"
+    }
+
+    /// The key (for a counter, the counter's name).
+    public var key: String
+    /// The new value, or `nil` for a deletion. For a counter, its decimal value.
+    public var value: [UInt8]?
+    /// The winning write's timestamp.
+    public var timestamp: Replication.Timestamp
+    /// Where it came from.
+    public var origin: Origin
+}
+
+/// A `watch` listener: the changes under a prefix.
+struct KeyValueWatcher {
+    var prefix: String
+    var continuation: AsyncStream<KeyValueChange>.Continuation
+}
+
+/// Why the store refused a request.
+public struct KeyValueError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A sentence for the command line.
+    public var description: String
+
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
+}

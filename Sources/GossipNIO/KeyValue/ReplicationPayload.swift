@@ -1,0 +1,25 @@
+/// How replication and aggregation travel inside memberlist `user` messages: one leading byte that no Serf
+/// message uses (Serf's types are 0–9), then the message. Datagrams carry rumors and aggregation shares; streams
+/// carry anti-entropy requests and replies.
+enum ReplicationPayload {
+    /// A ``Replication/SyncMessage`` `rumor` in a datagram.
+    static let rumor: UInt8 = 200
+    /// A ``Replication/SyncMessage`` request or reply on a stream.
+    static let sync: UInt8 = 201
+    /// An ``AggregateShare`` in a datagram.
+    static let aggregate: UInt8 = 202
+
+    /// `true` when `payload` is ours rather than Serf's.
+    static func isReplication(_ payload: [UInt8]) -> Bool {
+        guard let first = payload.first else { return false }
+        return first == rumor || first == sync || first == aggregate
+    }
+
+    /// `payload` behind the leading byte `kind`.
+    static func wrap(_ kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        var bytes = [kind]
+        bytes.reserveCapacity(payload.count + 1)
+        bytes += payload
+        return bytes
+    }
+}
