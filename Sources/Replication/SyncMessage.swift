@@ -65,8 +65,17 @@ extension Replication {
         case rumor([KeyedEntry])
 
         enum Tag: UInt8 {
-            case rootRequest = 1, childrenRequest, digestsRequest, fetch, push, hashes, digests, entries, accepted,
-                refused, rumor
+            case rootRequest = 1
+            case childrenRequest
+            case digestsRequest
+            case fetch
+            case push
+            case hashes
+            case digests
+            case entries
+            case accepted
+            case refused
+            case rumor
         }
 
         /// The message's bytes.
