@@ -57,10 +57,23 @@ struct AgentCommand: AsyncParsableCommand {
         help: "[FILTER=]SCRIPT run for events as Serf runs it; for a query its output is the answer (repeatable).")
     var eventHandlers: [String] = []
 
+    @Option(help: "Keep the replicated store durably in this directory (default: in memory).")
+    var dataDir: String?
+
+    @Option(help: "Time between anti-entropy exchanges of the store with a random peer. Default: 10s.")
+    var antiEntropyInterval: String?
+
+    @Option(help: "Time between attempts to reach failed members again, as Serf's reconnect. Default: 30s.")
+    var reconnectInterval: String?
+
+    @Option(name: .customLong("alert"), help: "An alert on an aggregate, like 'avg(cpu) > 80' (repeatable).")
+    var alerts: [String] = []
+
     @Option(
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
-            profile, rpc_addr, metrics_addr, log_level. Flags override it.
+            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, reconnect_interval. \
+            Flags override it.
             """)
     var config: String?
 
@@ -82,6 +95,10 @@ struct AgentCommand: AsyncParsableCommand {
         if let rpcAddr { settings.rpcAddr = rpcAddr }
         if let metricsAddr { settings.metricsAddr = metricsAddr }
         if let logLevel { settings.logLevel = logLevel }
+        if let dataDir { settings.dataDir = dataDir }
+        if let antiEntropyInterval { settings.antiEntropyInterval = antiEntropyInterval }
+        if !alerts.isEmpty { settings.alerts = alerts }
+        if let reconnectInterval { settings.reconnectInterval = reconnectInterval }
         try settings.validate()
         return settings
     }
@@ -103,11 +120,13 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.advertiseAddress = try settings.advertise.map {
             try AddressArgument.parse($0, option: "advertise")
         }
-        configuration.settings = SWIM.Settings.preset(named: settings.profile) ?? .lan
+        configuration.settings = try settings.protocolSettings()
         configuration.tags = settings.tags
         configuration.keyring = try settings.loadKeyring()
+        configuration.replication = try settings.replication()
         let logger = Logger(label: "gossip.agent")
         let node = GossipNode(configuration: configuration, logger: logger)
+        for rule in try settings.alertRules() { await node.addAlert(rule) }
         let handlers = eventHandlers.map(EventHandler.init)
         var service = GossipNodeService(
             node: node, seeds: try settings.startJoin.map { try AddressArgument.resolve($0) },

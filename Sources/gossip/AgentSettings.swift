@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GossipNIO
 import MemberlistWire
 import SWIM
 
@@ -17,10 +18,20 @@ struct AgentSettings: Equatable {
     var rpcAddr = "127.0.0.1:7373"
     var metricsAddr: String?
     var logLevel = "info"
+    /// Where the replicated store's log lives; `nil` keeps it in memory.
+    var dataDir: String?
+    /// Time between anti-entropy exchanges, like `10s`.
+    var antiEntropyInterval = "10s"
+    /// Alert rules on aggregates, like `avg(cpu) > 80`.
+    var alerts: [String] = []
+    /// Time between attempts to reach failed members again (Serf's `reconnect_interval`); `nil` keeps the
+    /// profile's 30 s.
+    var reconnectInterval: String?
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
-        "metrics_addr", "log_level",
+        "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
+        "reconnect_interval",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -65,6 +76,15 @@ struct AgentSettings: Equatable {
         if let value = try string("rpc_addr") { settings.rpcAddr = value }
         settings.metricsAddr = try string("metrics_addr")
         if let value = try string("log_level") { settings.logLevel = value }
+        settings.dataDir = try string("data_dir")
+        if let value = try string("anti_entropy_interval") { settings.antiEntropyInterval = value }
+        settings.reconnectInterval = try string("reconnect_interval")
+        if let value = entries["alerts"] {
+            guard let list = value as? [String] else {
+                throw ValidationError("--config \(path): 'alerts' must be an array of strings")
+            }
+            settings.alerts = list
+        }
         return settings
     }
 
@@ -85,6 +105,9 @@ struct AgentSettings: Equatable {
         if let metricsAddr { _ = try AddressArgument.parse(metricsAddr, option: "metrics_addr") }
         if let advertise { _ = try AddressArgument.parse(advertise, option: "advertise") }
         _ = try loadKeyring()
+        _ = try replication()
+        _ = try alertRules()
+        _ = try protocolSettings()
     }
 
     /// The keyring from the key or the keyring file, if either is set.
@@ -115,5 +138,35 @@ struct AgentSettings: Equatable {
         do { return try Keyring(keys: keys) } catch {
             throw ValidationError("the keyring file \(keyringFile): \(error)")
         }
+    }
+
+    /// The replication configuration these settings describe.
+    func replication() throws -> ReplicationConfiguration {
+        var replication = ReplicationConfiguration()
+        replication.dataDirectory = dataDir
+        guard let interval = parseDuration(antiEntropyInterval), interval > .zero else {
+            throw ValidationError("the anti-entropy interval must be a duration like 10s, not '\(antiEntropyInterval)'")
+        }
+        replication.antiEntropyInterval = interval
+        return replication
+    }
+
+    /// The alert rules, each checked.
+    func alertRules() throws -> [AlertRule] {
+        try alerts.map { text in
+            do { return try AlertRule(parsing: text) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    /// The protocol settings: the profile, with the reconnect interval if one is given.
+    func protocolSettings() throws -> SWIM.Settings {
+        var settings = SWIM.Settings.preset(named: profile) ?? .lan
+        if let reconnectInterval {
+            guard let interval = parseDuration(reconnectInterval), interval > .zero else {
+                throw ValidationError("the reconnect interval must be a duration like 30s, not '\(reconnectInterval)'")
+            }
+            settings.reconnectInterval = interval
+        }
+        return settings
     }
 }

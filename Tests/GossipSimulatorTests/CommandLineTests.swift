@@ -1,34 +1,20 @@
 import Foundation
+import GossipTestKit
 import Testing
 
 /// The `gossip` executable that `swift build` / `swift test` put beside the test bundle.
 func gossipExecutable() -> URL? {
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<3 {
-        let candidate = directory.appendingPathComponent("gossip")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/gossip")
-    return FileManager.default.isExecutableFile(atPath: built.path) ? built : nil
+    BuiltExecutable.locate(
+        "gossip",
+        packageRoot: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent())
 }
 
 /// Runs `gossip` with `arguments`; returns the exit status, standard output and standard error.
 func runGossip(_ arguments: [String]) throws -> (Int32, String, String) {
     let executable = try #require(gossipExecutable(), "the gossip executable is built by swift build / swift test")
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    let result = try BuiltExecutable.run(executable, arguments)
+    return (result.status, result.output, result.error)
 }
 
 @Suite("gossip sim on the command line")

@@ -70,6 +70,8 @@ extension GossipNode {
             if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }
         case "stats":
             reply.body = statsValue()
+        case _ where Self.keyValueCommands.contains(command):
+            return answerKeyValueRPC(command: command, sequence: sequence, body: body)
         default:
             reply.error = "Unsupported command"
             reply.close = true

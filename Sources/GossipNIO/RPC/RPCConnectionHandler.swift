@@ -11,16 +11,16 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     /// Commands whose request carries a body after the header.
-    static let commandsWithBody: Set<String> = [
+    static let commandsWithBody = Set<String>([
         "handshake", "auth", "event", "force-leave", "join", "members-filtered", "tags", "stream", "monitor", "stop",
         "query", "respond", "install-key", "use-key", "remove-key", "get-coordinate",
-    ]
+    ]).union(GossipNode.keyValueCommands)
     /// Largest request buffered before the connection is refused.
     static let maximumRequestSize = 1 << 20
 
     let node: GossipNode
     /// Streams and monitors this connection opened; they end when it closes.
-    private var feeds: [Task<Void, Never>] = []
+    var feeds: [Task<Void, Never>] = []
     private var buffer: [UInt8] = []
     private var busy = false
     private var handshakeDone = false
@@ -68,6 +68,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             startQuery(context: context, sequence: sequence, body: body)
             return
         }
+        if command == "kv-watch" {
+            startWatch(context: context, sequence: sequence, prefix: body?["Prefix"]?.stringValue ?? "")
+            return
+        }
         if command == "stream" || command == "monitor" {
             startFeed(context: context, command: command, sequence: sequence, body: body)
             return
@@ -86,7 +90,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func respond(context: ChannelHandlerContext, _ reply: RPCReply) {
+    func respond(context: ChannelHandlerContext, _ reply: RPCReply) {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: reply.encoded())), promise: nil)
         if reply.close {
             context.close(promise: nil)
@@ -193,6 +197,29 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     }
                     let reply = RPCReply(sequence: sequence, body: record)
                     channel.writeAndFlush(ByteBuffer(bytes: reply.encoded()), promise: nil)
+                }
+            })
+    }
+}
+
+extension RPCConnectionHandler {
+    /// `kv-watch`: an acknowledgement, then one record `{Key, Value, Deleted, Origin, Timestamp}` per change
+    /// under the prefix until the client closes.
+    func startWatch(context: ChannelHandlerContext, sequence: UInt64, prefix: String) {
+        let channel = context.channel
+        let node = self.node
+        respond(context: context, RPCReply(sequence: sequence))
+        feeds.append(
+            Task {
+                for await change in await node.watch(prefix: prefix) {
+                    let record = MessagePackValue.map([
+                        (.string("Key"), .string(change.key)), (.string("Value"), .binary(change.value ?? [])),
+                        (.string("Deleted"), .bool(change.value == nil)),
+                        (.string("Origin"), .string(change.origin.rawValue)),
+                        (.string("Timestamp"), .string(change.timestamp.description)),
+                    ])
+                    channel.writeAndFlush(
+                        ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
                 }
             })
     }

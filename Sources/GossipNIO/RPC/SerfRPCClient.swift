@@ -47,7 +47,21 @@ public final class SerfRPCClient {
     /// Opens a `stream` of events matching `filter` (`*`, `member-join,user:deploy`, …) and calls `record` with
     /// each record until `record` returns `false` or the connection ends.
     public func stream(filter: String, _ record: (MessagePackValue) -> Bool) throws {
-        _ = try call("stream", body: .map([(.string("Type"), .string(filter))]), expectsBody: false)
+        try follow("stream", body: .map([(.string("Type"), .string(filter))]), record)
+    }
+
+    /// Opens a `kv-watch` of the keys under `prefix` (our agents only) and calls `record` with each change
+    /// `{Key, Value, Deleted, Origin, Timestamp}` until `record` returns `false` or the connection ends.
+    public func watch(prefix: String, _ record: (MessagePackValue) -> Bool) throws {
+        try follow("kv-watch", body: .map([(.string("Prefix"), .string(prefix))]), record)
+    }
+
+    /// Sends a command that answers with a header and then one header and record per event.
+    private func follow(_ command: String, body: MessagePackValue, _ record: (MessagePackValue) -> Bool) throws {
+        _ = try call(command, body: body, expectsBody: false)
+        // Events may be minutes apart: wait for them without the answer timeout.
+        var forever = timeval(tv_sec: 0, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &forever, socklen_t(MemoryLayout<timeval>.size))
         while true {
             let header = try readValue()
             if let error = header["Error"]?.stringValue, !error.isEmpty { throw SerfRPCError(error) }

@@ -1,0 +1,87 @@
+import MemberlistWire
+import Replication
+
+/// The control endpoint's commands for the replicated store and the aggregates (not part of Serf's RPC; a Serf
+/// agent answers them "Unsupported command"). Each request has a body and each answer carries one, also with an
+/// error, so that clients read answers the same way every time.
+extension GossipNode {
+    /// The commands this extension answers.
+    static let keyValueCommands: Set<String> = [
+        "kv-put", "kv-get", "kv-delete", "kv-list", "kv-incr", "kv-watch", "aggregate-set", "aggregate-get",
+    ]
+
+    /// Answers a store or aggregate command.
+    func answerKeyValueRPC(command: String, sequence: UInt64, body: MessagePackValue?) -> RPCReply {
+        var reply = RPCReply(sequence: sequence, body: .map([]))
+        let key = body?["Key"]?.stringValue ?? ""
+        do throws(KeyValueError) {
+            switch command {
+            case "kv-put":
+                let timestamp = try put(key, body?["Value"]?.bytesValue ?? [])
+                reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
+            case "kv-delete":
+                let timestamp = try delete(key)
+                reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
+            case "kv-get":
+                if let value = value(of: key) {
+                    reply.body = .map([(.string("Found"), .bool(true)), (.string("Value"), .binary(value))])
+                } else if let total = counter(key) {
+                    reply.body = .map([
+                        (.string("Found"), .bool(true)), (.string("Value"), .binary(Array(String(total).utf8))),
+                        (.string("Counter"), .bool(true)),
+                    ])
+                } else {
+                    reply.body = .map([(.string("Found"), .bool(false))])
+                }
+            case "kv-list":
+                let prefix = body?["Prefix"]?.stringValue ?? ""
+                let entries = keyValues(prefix: prefix).map { pair -> MessagePackValue in
+                    .map([(.string("Key"), .string(pair.key)), (.string("Value"), .binary(pair.value))])
+                }
+                let totals = counters(prefix: prefix).map { pair -> MessagePackValue in
+                    .map([(.string("Name"), .string(pair.name)), (.string("Value"), .int(pair.value))])
+                }
+                reply.body = .map([(.string("Entries"), .array(entries)), (.string("Counters"), .array(totals))])
+            case "kv-incr":
+                guard let amount = body?["Amount"]?.integerValue else { throw KeyValueError("no integer Amount") }
+                reply.body = .map([(.string("Value"), .int(try increment(key, by: amount)))])
+            case "aggregate-set":
+                let value: Double?
+                switch body?["Value"] {
+                case .double(let number)?: value = number
+                case .int(let number)?: value = Double(number)
+                case .uint(let number)?: value = Double(number)
+                case .nil?, nil: value = nil
+                default: throw KeyValueError("Value is not a number")
+                }
+                try setAggregate(body?["Name"]?.stringValue ?? "", value)
+            case "aggregate-get":
+                reply.body = Self.rpcReading(aggregate(body?["Name"]?.stringValue ?? ""))
+            default:
+                reply.error = "Unsupported command"
+            }
+        } catch {
+            reply.error = error.description
+        }
+        return reply
+    }
+
+    /// An aggregate reading as the RPC answers it: absent numbers are left out.
+    static func rpcReading(_ reading: AggregateReading?) -> MessagePackValue {
+        guard let reading else { return .map([(.string("Found"), .bool(false))]) }
+        var pairs: [(key: MessagePackValue, value: MessagePackValue)] = [
+            (.string("Found"), .bool(true)), (.string("Name"), .string(reading.name)),
+            (.string("Epoch"), .uint(reading.epoch)), (.string("Complete"), .bool(reading.complete)),
+            (.string("Rounds"), .int(Int64(reading.rounds))), (.string("Members"), .int(Int64(reading.members))),
+        ]
+        let numbers: [(String, Double?)] = [
+            ("Average", reading.average), ("Sum", reading.sum), ("Count", reading.count),
+            ("Min", reading.minimum), ("Max", reading.maximum), ("ErrorBound", reading.errorBound),
+            ("Local", reading.localValue),
+        ]
+        for (name, number) in numbers {
+            if let number { pairs.append((.string(name), .double(number))) }
+        }
+        return .map(pairs)
+    }
+}
