@@ -65,6 +65,7 @@ public actor GossipNode {
     var keyValueWatchers: [UInt64: KeyValueWatcher] = [:]
     var aggregates = AggregateTable()
     var replicationTasks: [Task<Void, Never>] = []
+    var antiEntropyInFlight = false
     /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
     var replicationCounters = ReplicationStatistics()
 

@@ -14,7 +14,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the project's engines run.",
-        subcommands: [SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self, WireBench.self],
+        subcommands: [
+            SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self, WireBench.self,
+            KeyValueBench.self,
+        ],
         defaultSubcommand: SWIMClusterBench.self)
 }
 

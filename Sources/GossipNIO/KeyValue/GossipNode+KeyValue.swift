@@ -190,20 +190,28 @@ extension GossipNode {
         }
     }
 
-    /// One rumor round: the least-sent pending updates to a few random replicating peers.
+    /// One rumor round: the least-sent pending updates to a few random replicating peers, in up to
+    /// ``ReplicationConfiguration/rumorPacketsPerRound`` datagrams each.
     func gossipRumors() {
         guard isRunning, let replication = configuration.replication, rumors.count > 0 else { return }
         let peers = Array(replicationPeers.shuffled(using: &rng).prefix(replication.fanout))
         let limit = replication.retransmitMultiplier * Int((log10(Double(replicationPeers.count + 2))).rounded(.up))
         let budget = configuration.settings.udpBufferSize - settings.packetOverhead - 64
-        let batch = rumors.nextBatch(
-            maximumBytes: budget - Replication.SyncMessage.listHeaderBytes - 1, recipients: peers.count,
-            limit: max(1, limit))
-        guard !batch.isEmpty else { return }
-        let payload = ReplicationPayload.wrap(ReplicationPayload.rumor, Replication.SyncMessage.rumor(batch).encode())
-        for peer in peers {
-            send([.user(payload)], to: peer.address, destination: peer.name)
-            replicationCounters.rumorsSent += 1
+        for _ in 0..<replication.rumorPacketsPerRound {
+            let batch = rumors.nextBatch(
+                maximumBytes: budget - Replication.SyncMessage.listHeaderBytes - 1, recipients: peers.count,
+                limit: max(1, limit))
+            guard !batch.isEmpty else { return }
+            let payload = ReplicationPayload.wrap(
+                ReplicationPayload.rumor, Replication.SyncMessage.rumor(batch).encode())
+            for peer in peers {
+                send([.user(payload)], to: peer.address, destination: peer.name)
+                replicationCounters.rumorsSent += 1
+            }
+        }
+        // A backlog that rounds cannot carry soon (a bulk load) goes by anti-entropy at once.
+        if rumors.count > replication.rumorBacklogForAntiEntropy, !antiEntropyInFlight {
+            Task { await antiEntropyRound() }
         }
     }
 
@@ -280,7 +288,9 @@ extension GossipNode {
 
     /// One anti-entropy exchange with a random replicating peer.
     func antiEntropyRound() async {
-        guard isRunning, let peer = replicationPeers.randomElement(using: &rng) else { return }
+        guard isRunning, !antiEntropyInFlight, let peer = replicationPeers.randomElement(using: &rng) else { return }
+        antiEntropyInFlight = true
+        defer { antiEntropyInFlight = false }
         do {
             let outcome = try await synchronize(with: peer.address)
             if !outcome.fetched.isEmpty || outcome.pushed > 0 {

@@ -9,6 +9,12 @@ public struct ReplicationConfiguration: Sendable {
     public var gossipInterval: Duration = .milliseconds(200)
     /// Peers per rumor round. Default: 3 (memberlist's LAN `GossipNodes`).
     public var fanout = 3
+    /// The most datagrams of rumors sent to each peer in a round, so that a burst of writes drains in a few
+    /// rounds instead of waiting for anti-entropy; a quiet store sends one or none. Default: 8.
+    public var rumorPacketsPerRound = 8
+    /// Pending rumors beyond which the node starts an anti-entropy exchange at once instead of waiting for the
+    /// next interval: a bulk load moves faster over TCP. Default: 1,000.
+    public var rumorBacklogForAntiEntropy = 1_000
     /// Each update is sent `retransmitMultiplier × ceil(log10(n + 1))` times. Default: 4 (memberlist's).
     public var retransmitMultiplier = 4
     /// Time between anti-entropy exchanges with a random peer over TCP. Default: 10 s.
