@@ -391,12 +391,14 @@ extension GossipNode {
 
     var wallMilliseconds: UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
 
+    /// The longest key, in bytes: the replica's limit less room for a counter's slot prefix and node name.
+    public static let maximumKeyBytes = Replication.maximumKeyBytes - 64
+
     /// User keys are non-empty, within the limit, and do not start with NUL (reserved for counters).
     static func validateUserKey(_ key: String) throws(KeyValueError) {
         guard !key.isEmpty else { throw KeyValueError("the key is empty") }
-        guard key.utf8.count <= Replication.maximumKeyBytes - 64 else {
-            throw KeyValueError(
-                "key of \(key.utf8.count) bytes is over the limit of \(Replication.maximumKeyBytes - 64) bytes")
+        guard key.utf8.count <= maximumKeyBytes else {
+            throw KeyValueError("key of \(key.utf8.count) bytes is over the limit of \(maximumKeyBytes) bytes")
         }
         guard isUserKey(key) else { throw KeyValueError("keys starting with a NUL byte are reserved") }
     }

@@ -138,7 +138,25 @@ extension GossipNode {
                 ])
             ),
             (.string("tags"), section(configuration.tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
+            (.string("replication"), section(replicationSection())),
         ])
+    }
+}
+
+extension GossipNode {
+    /// The `replication` section of `stats`: the store and what rumors and anti-entropy moved.
+    func replicationSection() -> [(String, String)] {
+        guard configuration.replication != nil else { return [("enabled", "false")] }
+        let statistics = replicationStatistics
+        return [
+            ("enabled", "true"), ("keys", "\(statistics.keys)"), ("log_records", "\(statistics.logRecords)"),
+            ("log_bytes", "\(statistics.logBytes)"), ("pending_rumors", "\(statistics.pendingRumors)"),
+            ("rumors_sent", "\(statistics.rumorsSent)"), ("rumor_entries_applied", "\(statistics.rumorEntriesApplied)"),
+            ("exchanges_completed", "\(statistics.exchangesCompleted)"),
+            ("exchanges_failed", "\(statistics.exchangesFailed)"), ("entries_fetched", "\(statistics.entriesFetched)"),
+            ("entries_pushed", "\(statistics.entriesPushed)"), ("requests_answered", "\(statistics.requestsAnswered)"),
+            ("malformed_messages", "\(statistics.malformedMessages)"), ("aggregates", "\(aggregates.table.count)"),
+        ]
     }
 }
 
