@@ -113,6 +113,13 @@ struct KeyValueNodeTests {
 
         // While it is down, the others write 300 keys it will not hear by rumor.
         for index in 0..<300 { try await nodes[index % 2].put("key-\(index)", Array("v\(index)".utf8)) }
+        // Rumors of those writes are over before it comes back: what it gets now comes by anti-entropy.
+        #expect(
+            await waitUntil(timeout: 20) {
+                let first = await nodes[0].replicationStatistics.pendingRumors
+                let second = await nodes[1].replicationStatistics.pendingRumors
+                return first == 0 && second == 0
+            })
         let restarted = GossipNode(configuration: Self.configuration("r", dataDirectory: directory), logger: Self.quiet)
         try await restarted.start()
         #expect(await restarted.value(of: "kept") == Array("before".utf8))
@@ -185,6 +192,10 @@ struct KeyValueNodeTests {
         let nodes = try await Self.startCluster(["g1", "g2", "g3", "g4", "g5"], antiEntropy: .seconds(3600))
         defer { Task { for node in nodes { await node.shutdown() } } }
         #expect(await waitUntil(timeout: 10) { await nodes[4].replicationPeers.count == 4 })
+        try await nodes[0].addAlert(AlertRule(parsing: "avg(latency) > 25"))
+        try await nodes[1].addAlert(AlertRule(parsing: "max(latency) <= 10"))  // never holds: no event
+        let alerts = await nodes[0].subscribeUserEvents()
+        let quiet = await nodes[1].subscribeUserEvents()
         let values: [Double] = [10, 20, 30, 40, 50]
         for (node, value) in zip(nodes, values) { try await node.setAggregate("latency", value) }
         // One full epoch (40 rounds of 50 ms) after the values are set, plus the one they were set in.
@@ -208,5 +219,15 @@ struct KeyValueNodeTests {
             #expect(abs((reading.sum ?? 0) - 150) < 0.1)
             #expect(reading.minimum == 10 && reading.maximum == 50)
         }
+        var iterator = alerts.makeAsyncIterator()
+        let alert = await iterator.next()
+        #expect(alert?.name == "alert")
+        let text = alert.map { String(decoding: $0.payload, as: UTF8.self) } ?? ""
+        #expect(text.hasPrefix("avg(latency) > 25: "))
+        #expect(Double(text.dropFirst("avg(latency) > 25: ".count)).map { abs($0 - 30) < 0.01 } == true)
+        await nodes[1].shutdown()
+        var quietEvents: [String] = []
+        for await event in quiet { quietEvents.append(event.name) }
+        #expect(quietEvents.isEmpty)
     }
 }
