@@ -63,12 +63,10 @@ public struct MessagePackReader: Sendable {
     mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, _ context: StaticString) throws(WireError) -> T {
         let size = MemoryLayout<T>.size
         guard size <= remaining else { throw .truncated(context: "\(context)", needed: size - remaining) }
-        var value: T = 0
-        for index in position..<(position + size) {
-            value = value << 8 | T(bytes[index])
-        }
+        let start = position
         position += size
-        return value
+        // Checked above: the value lies within `bytes`.
+        return bytes.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: T.self)) }
     }
 
     /// Consumes a `nil` if one is next; returns whether it did.
@@ -300,17 +298,16 @@ public struct MessagePackReader: Sendable {
     /// A map key, packed for comparison without building a `String`.
     public mutating func readFieldKey() throws(WireError) -> FieldKey {
         let range = try readBytesRange()
-        guard range.count <= 16 else { return FieldKey(low: 0, high: 0, count: -1) }
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        for (offset, index) in range.enumerated() {
-            if offset < 8 {
-                low |= UInt64(bytes[index]) << (8 * offset)
-            } else {
-                high |= UInt64(bytes[index]) << (8 * (offset - 8))
+        let count = range.count
+        guard count <= 16 else { return FieldKey(low: 0, high: 0, count: -1) }
+        // The range lies within `bytes` (readBytesRange checked it): read it without per-byte bounds checks.
+        return bytes.withUnsafeBytes { buffer in
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { target in
+                target.baseAddress!.copyMemory(from: buffer.baseAddress! + range.lowerBound, byteCount: count)
             }
+            return FieldKey(low: UInt64(littleEndian: words.0), high: UInt64(littleEndian: words.1), count: count)
         }
-        return FieldKey(low: low, high: high, count: range.count)
     }
 }
 
@@ -328,21 +325,17 @@ public struct FieldKey: Hashable, Sendable {
         self.count = count
     }
 
-    /// `true` when the key is `name`.
+    /// `true` when the key is `name`. Compares byte by byte and stops at the first difference, which for two
+    /// field names of one length is almost always the first byte.
     @inlinable @inline(__always)
     public static func ~= (name: StaticString, key: FieldKey) -> Bool {
         guard name.utf8CodeUnitCount == key.count else { return false }
-        var low: UInt64 = 0
-        var high: UInt64 = 0
         let start = name.utf8Start
         for offset in 0..<key.count {
-            if offset < 8 {
-                low |= UInt64(start[offset]) << (8 * offset)
-            } else {
-                high |= UInt64(start[offset]) << (8 * (offset - 8))
-            }
+            let word = offset < 8 ? key.low >> (8 * UInt64(offset)) : key.high >> (8 * UInt64(offset - 8))
+            guard UInt8(truncatingIfNeeded: word) == start[offset] else { return false }
         }
-        return low == key.low && high == key.high
+        return true
     }
 
     /// `true` when the key is `name`.
