@@ -38,6 +38,7 @@ public struct MessagePackReader: Sendable {
     }
 
     /// Consumes `count` raw bytes and returns their range in ``bytes``.
+    @inline(__always)
     public mutating func readRawRange(_ count: Int, context: StaticString) throws(WireError) -> Range<Int> {
         guard count >= 0, count <= remaining else {
             throw .truncated(context: "\(context)", needed: max(0, count - remaining))
@@ -151,6 +152,7 @@ public struct MessagePackReader: Sendable {
     }
 
     /// The range of a string or byte string in any form (fixstr, str8/16/32, bin8/16/32); `nil` reads as empty.
+    @inline(__always)
     public mutating func readBytesRange() throws(WireError) -> Range<Int> {
         let first = try readByte("a byte string")
         let count: Int
@@ -206,7 +208,9 @@ public struct MessagePackReader: Sendable {
     /// A string; invalid UTF-8 is repaired with replacement characters rather than refused.
     public mutating func readString() throws(WireError) -> String {
         let range = try readBytesRange()
-        return String(decoding: bytes[range], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
+        }
     }
 
     /// An array header: the element count (`nil` reads as an empty array).
@@ -300,13 +304,24 @@ public struct MessagePackReader: Sendable {
         let range = try readBytesRange()
         let count = range.count
         guard count <= 16 else { return FieldKey(low: 0, high: 0, count: -1) }
-        // The range lies within `bytes` (readBytesRange checked it): read it without per-byte bounds checks.
+        // The range lies within `bytes` (readBytesRange checked it): read it without per-byte bounds checks, as
+        // two whole words when 16 bytes can be loaded from its start (almost always), masked to its length.
         return bytes.withUnsafeBytes { buffer in
-            var words: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &words) { target in
-                target.baseAddress!.copyMemory(from: buffer.baseAddress! + range.lowerBound, byteCount: count)
+            let start = range.lowerBound
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            if buffer.count - start >= 16 {
+                low = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+                high = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+                if count < 8 { low &= (1 &<< UInt64(8 * count)) &- 1 }
+                high = count <= 8 ? 0 : count < 16 ? high & ((1 &<< UInt64(8 * (count - 8))) &- 1) : high
+            } else {
+                for offset in 0..<count {
+                    let byte = UInt64(buffer[start + offset])
+                    if offset < 8 { low |= byte << (8 * offset) } else { high |= byte << (8 * (offset - 8)) }
+                }
             }
-            return FieldKey(low: UInt64(littleEndian: words.0), high: UInt64(littleEndian: words.1), count: count)
+            return FieldKey(low: low, high: high, count: count)
         }
     }
 }
