@@ -54,6 +54,7 @@ let package = Package(
             name: "GossipNIO",
             dependencies: [
                 "GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication", "GossipStorage", "Dissemination",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

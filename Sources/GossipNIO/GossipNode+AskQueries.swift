@@ -40,7 +40,7 @@ extension GossipNode {
         pendingQueries[query.id] = PendingQuery(lamportTime: query.lamportTime, continuation: continuation)
         let encoded = SerfMessage.query(query).encode()
         // Like Serf, the asker handles its own query too (and so answers it if it passes the filters).
-        handleUserQuery(query, payload: encoded)
+        handle(.query(query), payload: encoded)
         Task {
             try? await Task.sleep(for: timeout)
             self.finishQuery(query.id)

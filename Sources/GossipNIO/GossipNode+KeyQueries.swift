@@ -8,21 +8,39 @@ import SWIM
 extension GossipNode {
     static let keyQueryPrefix = "_serf_"
 
-    /// Answers a `_serf_*-key` query once: an ack when asked, then the key response.
-    func handleKeyQuery(_ query: SerfMessage.Query) {
-        guard answeredQueries.insert(QueryIdentity(lamportTime: query.lamportTime, id: query.id)).inserted else {
-            return
-        }
-        if answeredQueries.count > 1024 { answeredQueries.removeAll() }
-        guard let ip = IPAddress(bytes: query.address) else { return }
-        let asker = NodeAddress(ip: ip, port: query.port)
+    /// Answers one of Serf's internal queries (the ack, when asked, was sent by ``acceptQuery(_:payload:)``):
+    /// `_serf_ping` needs nothing more, `_serf_conflict` gets this node's view of the contested member, the key
+    /// queries get a key response.
+    func handleInternalQuery(_ query: SerfMessage.Query, payload: [UInt8]) {
+        guard let asker = acceptQuery(query, payload: payload) else { return }
         let operation = String(query.name.dropFirst(Self.keyQueryPrefix.count))
-        guard ["install-key", "use-key", "remove-key", "list-keys"].contains(operation) else { return }
-        if query.flags & SerfMessage.Query.ackFlag != 0 {
-            respond(to: query, at: asker, flags: SerfMessage.QueryResponse.ackFlag, payload: [])
+        switch operation {
+        case "ping":
+            break
+        case "conflict":
+            let name = String(decoding: query.payload, as: UTF8.self)
+            guard let member = members.first(where: { $0.name == name }) else { return }
+            respond(
+                to: query, at: asker, flags: 0, payload: SerfMessage.conflictResponse(Self.serfMember(member)).encode())
+        case "install-key", "use-key", "remove-key", "list-keys":
+            let answer = keyResponse(operation: operation, request: query.payload)
+            respond(to: query, at: asker, flags: 0, payload: SerfMessage.keyResponse(answer).encode())
+        default:
+            logger.debug("unknown internal query", metadata: ["gossip.query": "\(query.name)"])
         }
-        let answer = keyResponse(operation: operation, request: query.payload)
-        respond(to: query, at: asker, flags: 0, payload: SerfMessage.keyResponse(answer).encode())
+    }
+
+    /// A member as Serf encodes it in a conflict response.
+    static func serfMember(_ member: SWIM.Member) -> SerfMessage.Member {
+        let statusCode: Int64
+        switch member.status {
+        case .alive, .suspect: statusCode = 1
+        case .left: statusCode = 3
+        case .dead: statusCode = 4
+        }
+        return SerfMessage.Member(
+            address: member.address.ip.bytes, versions: member.protocolVersions.bytes, name: member.name,
+            port: member.address.port, status: statusCode, tags: (try? SerfTags.decode(member.metadata)) ?? [:])
     }
 
     func keyResponse(operation: String, request: [UInt8]) -> SerfMessage.KeyResponse {

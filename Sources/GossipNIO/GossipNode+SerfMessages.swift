@@ -24,13 +24,17 @@ extension GossipNode {
             collect(response)
             return
         }
+        if case .relay(let relay) = message {
+            forward(relay)
+            return
+        }
         guard case .query(let query) = message else { return }
         serf.witnessQuery(query.lamportTime)
         guard query.name.hasPrefix(Self.keyQueryPrefix) else {
             handleUserQuery(query, payload: payload)
             return
         }
-        handleKeyQuery(query)
+        handleInternalQuery(query, payload: payload)
     }
 }
 

@@ -52,6 +52,10 @@ public actor GossipNode {
     var leaveWaiters: [CheckedContinuation<Void, Never>] = []
     var answeredQueries: Set<QueryIdentity> = []
     var queryResponder: (@Sendable (SerfMessage.Query) async -> [UInt8]?)?
+    var querySubscribers: [UInt64: AsyncStream<SerfMessage.Query>.Continuation] = [:]
+    var openQueries: [QueryIdentity: OpenQuery] = [:]
+    /// The control endpoint's authentication key (`--rpc-auth`), if any.
+    var rpcAuthKey: String?
     var pendingQueries: [UInt32: PendingQuery] = [:]
     var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
     var userEventSubscribers: [UInt64: AsyncStream<SerfMessage.UserEvent>.Continuation] = [:]
@@ -242,6 +246,8 @@ public actor GossipNode {
         for subscriber in userEventSubscribers.values { subscriber.finish() }
         userEventSubscribers = [:]
         for watcher in keyValueWatchers.values { watcher.continuation.finish() }
+        for subscriber in querySubscribers.values { subscriber.finish() }
+        querySubscribers = [:]
         keyValueWatchers = [:]
         let waiters = stopWaiters
         stopWaiters = []
@@ -276,6 +282,7 @@ public actor GossipNode {
         subscribers[key] = nil
         userEventSubscribers[key] = nil
         keyValueWatchers[key] = nil
+        querySubscribers[key] = nil
     }
 
     /// Returns once the node has stopped.

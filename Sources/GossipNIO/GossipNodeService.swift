@@ -12,6 +12,8 @@ public struct GossipNodeService: Service {
     public var seeds: [NodeAddress]
     /// Where to serve Serf's RPC protocol, if anywhere.
     public var rpcAddress: NodeAddress?
+    /// The key RPC clients must authenticate with, if any (Serf's `-rpc-auth`).
+    public var rpcAuthKey: String?
     /// Metrics to keep current, if any.
     public var metrics: NodeMetrics?
     /// How often the metrics are brought up to date. Default: 1 s.
@@ -36,7 +38,7 @@ public struct GossipNodeService: Service {
     /// Runs the node until it stops; see the type's description.
     public func run() async throws {
         try await node.start()
-        if let rpcAddress { try await node.startRPC(on: rpcAddress) }
+        if let rpcAddress { try await node.startRPC(on: rpcAddress, authKey: rpcAuthKey) }
         if !seeds.isEmpty, await node.join(seeds) == 0 {
             await node.shutdown()
             throw Failure(description: "could not join any of \(seeds.map(\.description).joined(separator: ", "))")

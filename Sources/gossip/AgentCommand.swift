@@ -66,13 +66,16 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Time between attempts to reach failed members again, as Serf's reconnect. Default: 30s.")
     var reconnectInterval: String?
 
+    @Option(help: "A key every RPC client must authenticate with (as serf's -rpc-auth).")
+    var rpcAuth: String?
+
     @Option(name: .customLong("alert"), help: "An alert on an aggregate, like 'avg(cpu) > 80' (repeatable).")
     var alerts: [String] = []
 
     @Option(
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
-            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, reconnect_interval. \
+            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, reconnect_interval, rpc_auth. \
             Flags override it.
             """)
     var config: String?
@@ -99,6 +102,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let antiEntropyInterval { settings.antiEntropyInterval = antiEntropyInterval }
         if !alerts.isEmpty { settings.alerts = alerts }
         if let reconnectInterval { settings.reconnectInterval = reconnectInterval }
+        if let rpcAuth { settings.rpcAuth = rpcAuth }
         try settings.validate()
         return settings
     }
@@ -131,6 +135,7 @@ struct AgentCommand: AsyncParsableCommand {
         var service = GossipNodeService(
             node: node, seeds: try settings.startJoin.map { try AddressArgument.resolve($0) },
             rpcAddress: try AddressArgument.parse(settings.rpcAddr, option: "rpc_addr"))
+        service.rpcAuthKey = settings.rpcAuth
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsAddr = settings.metricsAddr {
             let registry = PrometheusCollectorRegistry()

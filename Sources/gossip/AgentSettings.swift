@@ -27,11 +27,13 @@ struct AgentSettings: Equatable {
     /// Time between attempts to reach failed members again (Serf's `reconnect_interval`); `nil` keeps the
     /// profile's 30 s.
     var reconnectInterval: String?
+    /// The key RPC clients must authenticate with (Serf's `rpc_auth`).
+    var rpcAuth: String?
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
-        "reconnect_interval",
+        "reconnect_interval", "rpc_auth",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -79,6 +81,7 @@ struct AgentSettings: Equatable {
         settings.dataDir = try string("data_dir")
         if let value = try string("anti_entropy_interval") { settings.antiEntropyInterval = value }
         settings.reconnectInterval = try string("reconnect_interval")
+        settings.rpcAuth = try string("rpc_auth")
         if let value = entries["alerts"] {
             guard let list = value as? [String] else {
                 throw ValidationError("--config \(path): 'alerts' must be an array of strings")

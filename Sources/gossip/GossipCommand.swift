@@ -10,7 +10,8 @@ struct GossipCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
             ForceLeaveCommand.self, EventCommand.self, QueryCommand.self, StreamCommand.self, TagsCommand.self,
-            KeyValueCommand.self, AggregateCommand.self, KeygenCommand.self, BenchCommand.self, SimCommand.self,
+            KeyValueCommand.self, AggregateCommand.self, KeysCommand.self, MonitorCommand.self, KeygenCommand.self,
+            BenchCommand.self, SimCommand.self,
             ScenarioCommand.self,
         ],
         defaultSubcommand: DemoCommand.self)

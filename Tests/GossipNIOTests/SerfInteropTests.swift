@@ -164,10 +164,16 @@ struct SerfInteropTests {
         #expect(filtered.contains("serf-h") && !filtered.contains("swift-6"), "\(filtered)")
         let info = await onDedicatedThread { try? serfA.run(["info", "-rpc-addr=\(rpc)"]) } ?? ""
         #expect(info.contains("name = swift-6"), "\(info)")
-        let unsupported = await onDedicatedThread {
-            (try? serfA.run(["keys", "-rpc-addr=\(rpc)", "-list"])) == nil
+        // Key commands need encryption: refused here, with the reason.
+        let keys = await onDedicatedThread { () -> String in
+            do { return try serfA.run(["keys", "-rpc-addr=\(rpc)", "-list"]) } catch { return "FAILED: \(error)" }
         }
-        #expect(unsupported, "an unsupported command is refused")
+        #expect(keys.hasPrefix("FAILED") && keys.contains("encryption is not enabled"), "\(keys)")
+        // Coordinates are not kept: serf rtt is told so.
+        let rtt = await onDedicatedThread { () -> String in
+            do { return try serfA.run(["rtt", "-rpc-addr=\(rpc)", "serf-h", "swift-6"]) } catch { return "\(error)" }
+        }
+        #expect(rtt.contains("Could not find a coordinate"), "\(rtt)")
         // `serf query` through our endpoint collects the serf agent's ack.
         let asked = await onDedicatedThread {
             (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=2s", "ping"])) ?? ""
@@ -250,6 +256,70 @@ struct SerfInteropTests {
         #expect(serfA.status(of: "swift-k") == "alive")
         #expect(serfB.status(of: "swift-k") == "alive")
         #expect(await Self.status(of: "serf-k2", in: ours) == .alive)
+
+        // The other way: our node rotates the cluster's keys (what `gossip keys` asks it to do), serf agents
+        // included, and `serf keys -list` against our endpoint reports the result.
+        let third = Array(repeating: UInt8(0x33), count: 24)
+        let third64 = Data(third).base64EncodedString()
+        for (operation, key) in [(GossipNode.KeyOperation.install, third), (.use, third), (.remove, newKey)] {
+            let result = await ours.manageKeys(operation, key: key)
+            #expect(result.error == nil && result.responses == 3, "\(operation): \(result)")
+        }
+        let listing = await ours.manageKeys(.list)
+        #expect(listing.keys == [third64: 3], "\(listing)")
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        let viaUs = await onDedicatedThread { (try? serfA.run(["keys", "-list", "-rpc-addr=\(rpc)"])) ?? "" }
+        #expect(viaUs.contains("\(third64)  [3/3]"), "\(viaUs)")
+        let failed = await ours.manageKeys(.remove, key: third)  // the primary cannot be removed
+        #expect(failed.errors == 3 && failed.error == "3/3 nodes reported failure", "\(failed)")
+        try await Task.sleep(for: .seconds(2))
+        #expect(serfB.status(of: "swift-k") == "alive")
+    }
+
+    @Test("the control endpoint: auth, query streams answered with respond, relayed responses")
+    func controlEndpointExtras() async throws {
+        let serfA = try SerfAgent(name: "serf-r1")
+        let serfB = try SerfAgent(name: "serf-r2", join: serfA.address)
+        let ours = Self.node("swift-r")
+        try await ours.start()
+        defer { Task { await ours.shutdown() } }
+        let rpc = try await ours.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0), authKey: "sekrit")
+        #expect(await ours.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfB.status(of: "swift-r") == "alive" })
+        // Without the key the serf CLI is refused; with it, served.
+        let refused = await onDedicatedThread { (try? serfA.run(["members", "-rpc-addr=\(rpc)"])) == nil }
+        #expect(refused)
+        let served = await onDedicatedThread { try? serfA.run(["members", "-rpc-addr=\(rpc)", "-rpc-auth=sekrit"]) }
+        #expect(served?.contains("serf-r2") == true)
+
+        // A client streams queries from our agent and answers one with `respond`; serf's asker gets the answer,
+        // also through two relays.
+        let answered = Task.detached { () -> Bool in
+            guard let client = try? SerfRPCClient(address: rpc.description, authKey: "sekrit") else { return false }
+            var ok = false
+            try? client.stream(filter: "query:uptime") { record in
+                let id = record["ID"]?.integerValue ?? 0
+                let body = MessagePackValue.map([
+                    (.string("ID"), .int(id)), (.string("Payload"), .binary(Array("up 3 days".utf8))),
+                ])
+                ok = (try? client.request("respond", body: body, expectsBody: false))?.error == nil
+                return false
+            }
+            return ok
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let output = await onDedicatedThread {
+            (try? serfA.rpc(["query", "-relay-factor=2", "-timeout=3s", "uptime"])) ?? ""
+        }
+        #expect(await answered.value)
+        #expect(output.contains("Response from 'swift-r': up 3 days"), "\(output)")
+        // An ID nobody streamed is refused.
+        let bogus = await onDedicatedThread { () -> String? in
+            let client = try? SerfRPCClient(address: rpc.description, authKey: "sekrit")
+            let body = MessagePackValue.map([(.string("ID"), .int(99)), (.string("Payload"), .binary([]))])
+            return (try? client?.request("respond", body: body, expectsBody: false))??.error
+        }
+        #expect(bogus == "No pending queries matching ID")
     }
 
     @Test("force-leave both ways: ours tells serf, serf tells ours")

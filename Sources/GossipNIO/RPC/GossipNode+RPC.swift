@@ -7,15 +7,16 @@ import SWIM
 
 extension GossipNode {
     /// Starts the control endpoint: Serf's RPC protocol on TCP `address`, so that `serf members -rpc-addr=…`
-    /// and `gossip members` work against this node. Returns the bound address.
+    /// and `gossip members` work against this node. With `authKey`, clients must send it (`auth`, as
+    /// `serf … -rpc-auth=KEY` does) before any other command. Returns the bound address.
     @discardableResult
-    public func startRPC(on address: NodeAddress) async throws -> NodeAddress {
+    public func startRPC(on address: NodeAddress, authKey: String? = nil) async throws -> NodeAddress {
         let node = self
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(node: node))
+                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(node: node, authKey: authKey))
                 }
             }
             .bind(host: address.ip.description, port: Int(address.port)).get()
@@ -70,6 +71,27 @@ extension GossipNode {
             if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }
         case "stats":
             reply.body = statsValue()
+        case "install-key", "use-key", "remove-key", "list-keys":
+            let operation = KeyOperation(rawValue: command) ?? .list
+            var key: [UInt8] = []
+            if operation != .list {
+                guard let text = body?["Key"]?.stringValue, let decoded = Data(base64Encoded: text) else {
+                    reply.error = "the key is not base64"
+                    reply.body = Self.rpcKeyResult(KeyOperationResult())
+                    break
+                }
+                key = Array(decoded)
+            }
+            let result = await manageKeys(operation, key: key)
+            reply.error = result.error ?? ""
+            reply.body = Self.rpcKeyResult(result)
+        case "get-coordinate":
+            // Coordinates are not kept: Serf's answer for a node it has none for.
+            let empty = MessagePackValue.map([
+                (.string("Adjustment"), .double(0)), (.string("Error"), .double(0)), (.string("Height"), .double(0)),
+                (.string("Vec"), .array(Array(repeating: .double(0), count: 8))),
+            ])
+            reply.body = .map([(.string("Coord"), empty), (.string("Ok"), .bool(false))])
         case _ where Self.keyValueCommands.contains(command):
             return answerKeyValueRPC(command: command, sequence: sequence, body: body)
         default:
@@ -77,6 +99,22 @@ extension GossipNode {
             reply.close = true
         }
         return reply
+    }
+
+    /// A key operation's result as Serf's RPC answers it: `{Messages, Keys, NumNodes, NumErr, NumResp}`.
+    static func rpcKeyResult(_ result: KeyOperationResult) -> MessagePackValue {
+        .map([
+            (
+                .string("Messages"),
+                .map(result.messages.sorted { $0.key < $1.key }.map { (.string($0.key), .string($0.value)) })
+            ),
+            (
+                .string("Keys"),
+                .map(result.keys.sorted { $0.key < $1.key }.map { (.string($0.key), .int(Int64($0.value))) })
+            ),
+            (.string("NumNodes"), .int(Int64(result.nodes))), (.string("NumErr"), .int(Int64(result.errors))),
+            (.string("NumResp"), .int(Int64(result.responses))),
+        ])
     }
 
     /// A member as Serf's RPC shows it: `alive`, `left` or `failed` (a suspect member is still `alive`).

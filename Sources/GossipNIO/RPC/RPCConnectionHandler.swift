@@ -1,5 +1,6 @@
 import Foundation
 import MemberlistWire
+import NIOConcurrencyHelpers
 import NIOCore
 import SWIM
 
@@ -19,14 +20,22 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     static let maximumRequestSize = 1 << 20
 
     let node: GossipNode
-    /// Streams and monitors this connection opened; they end when it closes.
-    var feeds: [Task<Void, Never>] = []
+    /// Streams and monitors this connection opened, by the Seq that opened them; they end when it closes or on
+    /// `stop`.
+    var feeds: [UInt64: [Task<Void, Never>]] = [:]
+    /// Queries shown to this connection's streams, by the ID the stream gave them (for `respond`).
+    let streamedQueries = NIOLockedValueBox<[UInt64: (lamportTime: UInt64, id: UInt32)]>([:])
+    /// `false` until `auth` succeeds, when the agent has an authentication key.
+    private var authenticated = false
+    let authKey: String?
     private var buffer: [UInt8] = []
-    private var busy = false
+    var busy = false
     private var handshakeDone = false
 
-    init(node: GossipNode) {
+    init(node: GossipNode, authKey: String?) {
         self.node = node
+        self.authKey = authKey
+        authenticated = authKey == nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -62,6 +71,26 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         if handshakeDone, command == "handshake" {
             respond(context: context, RPCReply(sequence: sequence, error: "Handshake already performed"))
+            return
+        }
+        if command == "auth" {
+            let valid = authKey == nil || body?["AuthKey"]?.stringValue == authKey
+            if valid { authenticated = true }
+            respond(context: context, RPCReply(sequence: sequence, error: valid ? "" : "Invalid authentication token"))
+            return
+        }
+        if !authenticated, command != "handshake" {
+            respond(context: context, RPCReply(sequence: sequence, error: "Authentication required"))
+            return
+        }
+        if command == "stop" {
+            let target = UInt64(clamping: body?["Stop"]?.integerValue ?? 0)
+            for feed in feeds.removeValue(forKey: target) ?? [] { feed.cancel() }
+            respond(context: context, RPCReply(sequence: sequence))
+            return
+        }
+        if command == "respond" {
+            respondToStreamedQuery(context: context, sequence: sequence, body: body)
             return
         }
         if command == "query" {
@@ -104,8 +133,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        for feed in feeds { feed.cancel() }
-        feeds = []
+        for feed in feeds.values.joined() { feed.cancel() }
+        feeds = [:]
         context.fireChannelInactive()
     }
 
@@ -128,7 +157,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let channel = context.channel
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
-        feeds.append(
+        feeds[sequence, default: []].append(
             Task {
                 func send(_ record: MessagePackValue) {
                     channel.writeAndFlush(
@@ -166,8 +195,27 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let channel = context.channel
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
+        if command == "stream", filter.acceptsQueries {
+            let streamed = streamedQueries
+            feeds[sequence, default: []].append(
+                Task {
+                    var nextID: UInt64 = 0
+                    for await query in await node.subscribeQueries() where filter.accepts(query: query.name) {
+                        nextID += 1
+                        let id = nextID
+                        streamed.withLockedValue { $0[id] = (query.lamportTime, query.id) }
+                        let record = MessagePackValue.map([
+                            (.string("Event"), .string("query")), (.string("ID"), .uint(id)),
+                            (.string("LTime"), .uint(query.lamportTime)), (.string("Name"), .string(query.name)),
+                            (.string("Payload"), .binary(query.payload)),
+                        ])
+                        channel.writeAndFlush(
+                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                    }
+                })
+        }
         if command == "stream", filter.acceptsUserEvents {
-            feeds.append(
+            feeds[sequence, default: []].append(
                 Task {
                     for await event in await node.subscribeUserEvents() where filter.accepts(userEvent: event.name) {
                         let record = MessagePackValue.map([
@@ -180,7 +228,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     }
                 })
         }
-        feeds.append(
+        feeds[sequence, default: []].append(
             Task {
                 for await event in await node.subscribe() {
                     guard let (kind, member) = event.serfEvent else { continue }
@@ -203,13 +251,35 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 }
 
 extension RPCConnectionHandler {
+    /// `respond`: answers a query this connection's stream showed, by the ID the stream gave it.
+    func respondToStreamedQuery(context: ChannelHandlerContext, sequence: UInt64, body: MessagePackValue?) {
+        let id = UInt64(clamping: body?["ID"]?.integerValue ?? 0)
+        let payload = body?["Payload"]?.bytesValue ?? []
+        guard let query = streamedQueries.withLockedValue({ $0.removeValue(forKey: id) }) else {
+            respond(context: context, RPCReply(sequence: sequence, error: "No pending queries matching ID"))
+            return
+        }
+        busy = true
+        let node = self.node
+        let promise = context.eventLoop.makePromise(of: Bool.self)
+        promise.completeWithTask { await node.respond(toQuery: query.lamportTime, id: query.id, payload: payload) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { answered in
+            let (handler, context) = bound.value
+            handler.busy = false
+            handler.respond(
+                context: context,
+                RPCReply(sequence: sequence, error: answered ? "" : "No pending queries matching ID"))
+        }
+    }
+
     /// `kv-watch`: an acknowledgement, then one record `{Key, Value, Deleted, Origin, Timestamp}` per change
     /// under the prefix until the client closes.
     func startWatch(context: ChannelHandlerContext, sequence: UInt64, prefix: String) {
         let channel = context.channel
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
-        feeds.append(
+        feeds[sequence, default: []].append(
             Task {
                 for await change in await node.watch(prefix: prefix) {
                     let record = MessagePackValue.map([
@@ -242,6 +312,12 @@ struct RPCEventFilter {
 
     /// `true` when user events of some name are wanted (`*`, `user` or `user:NAME`).
     var acceptsUserEvents: Bool { all || kinds.contains { $0 == "user" || $0.hasPrefix("user:") } }
+
+    /// `true` when queries of some name are wanted (`*`, `query` or `query:NAME`).
+    var acceptsQueries: Bool { all || kinds.contains { $0 == "query" || $0.hasPrefix("query:") } }
+
+    /// `true` when queries called `name` are wanted.
+    func accepts(query name: String) -> Bool { all || kinds.contains("query") || kinds.contains("query:" + name) }
 
     /// `true` when user events called `name` are wanted.
     func accepts(userEvent name: String) -> Bool { all || kinds.contains("user") || kinds.contains("user:" + name) }

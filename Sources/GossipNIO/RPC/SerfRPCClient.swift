@@ -13,8 +13,9 @@ public final class SerfRPCClient {
     private var buffer: [UInt8] = []
     private var sequence: UInt64 = 0
 
-    /// Connects to `address` (`host:port`) and performs the handshake.
-    public init(address: String) throws {
+    /// Connects to `address` (`host:port`) and performs the handshake, then authenticates with `authKey` when
+    /// the agent wants one (`-rpc-auth`).
+    public init(address: String, authKey: String? = nil) throws {
         guard let target = NodeAddress(address) else {
             throw SerfRPCError("'\(address)' is not an RPC address like 127.0.0.1:7373")
         }
@@ -40,6 +41,9 @@ public final class SerfRPCClient {
             throw SerfRPCError("cannot connect to the agent's RPC endpoint at \(address): is the agent running?")
         }
         _ = try call("handshake", body: .map([(.string("Version"), .uint(1))]), expectsBody: false)
+        if let authKey {
+            _ = try call("auth", body: .map([(.string("AuthKey"), .string(authKey))]), expectsBody: false)
+        }
     }
 
     deinit { close(descriptor) }
@@ -54,6 +58,14 @@ public final class SerfRPCClient {
     /// `{Key, Value, Deleted, Origin, Timestamp}` until `record` returns `false` or the connection ends.
     public func watch(prefix: String, _ record: (MessagePackValue) -> Bool) throws {
         try follow("kv-watch", body: .map([(.string("Prefix"), .string(prefix))]), record)
+    }
+
+    /// Opens a `monitor` at `logLevel` and calls `line` with each log line until `line` returns `false` or the
+    /// connection ends.
+    public func monitor(logLevel: String, _ line: (String) -> Bool) throws {
+        try follow("monitor", body: .map([(.string("LogLevel"), .string(logLevel))])) { record in
+            line(record["Log"]?.stringValue ?? "")
+        }
     }
 
     /// Sends a command that answers with a header and then one header and record per event.
@@ -96,15 +108,30 @@ public final class SerfRPCClient {
     /// Sends `command` and returns the answer's body (`nil` for commands without one). An error in the answer
     /// header is thrown.
     public func call(_ command: String, body: MessagePackValue? = nil, expectsBody: Bool) throws -> MessagePackValue? {
+        let answer = try request(command, body: body, expectsBody: expectsBody)
+        if let error = answer.error { throw SerfRPCError(error) }
+        return answer.body
+    }
+
+    /// Sends `command` and returns the error in the answer's header (`nil` when empty) with the body, which some
+    /// commands (the key commands) send with an error too.
+    public func request(_ command: String, body: MessagePackValue? = nil, expectsBody: Bool) throws -> (
+        error: String?, body: MessagePackValue?
+    ) {
         sequence += 1
         var writer = MessagePackWriter(style: .modern)
         writer.write(.map([(.string("Command"), .string(command)), (.string("Seq"), .uint(sequence))]))
         if let body { writer.write(body) }
         try send(writer.bytes)
         let header = try readValue()
-        let answerBody = expectsBody ? try readValue() : nil
-        if let error = header["Error"]?.stringValue, !error.isEmpty { throw SerfRPCError(error) }
-        return answerBody
+        let error = header["Error"]?.stringValue ?? ""
+        // A command that has a body sends it with an error too, except when the agent refused the request
+        // itself (an unknown command, a missing handshake or authentication).
+        let refusals: Set<String> = [
+            "Unsupported command", "Handshake required", "Authentication required", "Invalid authentication token",
+        ]
+        let answerBody = expectsBody && !refusals.contains(error) ? try readValue() : nil
+        return (error.isEmpty ? nil : error, answerBody)
     }
 
     private func send(_ bytes: [UInt8]) throws {

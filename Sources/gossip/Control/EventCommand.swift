@@ -21,7 +21,7 @@ struct EventCommand: ParsableCommand {
     var payload: String = ""
 
     func run() throws {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         _ = try client.call(
             "event",
             body: .map([

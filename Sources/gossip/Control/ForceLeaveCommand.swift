@@ -15,7 +15,7 @@ struct ForceLeaveCommand: ParsableCommand {
     var node: String
 
     func run() throws {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         _ = try client.call(
             "force-leave", body: .map([(.string("Node"), .string(node)), (.string("Prune"), .bool(false))]),
             expectsBody: false)

@@ -15,7 +15,7 @@ struct JoinCommand: ParsableCommand {
     var addresses: [String]
 
     func run() throws {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         let body = try client.call(
             "join",
             body: .map([

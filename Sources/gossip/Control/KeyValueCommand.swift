@@ -13,7 +13,7 @@ struct KeyValueCommand: ParsableCommand {
     static func call(_ rpc: RPCOptions, _ command: String, _ body: [(String, MessagePackValue)]) throws
         -> MessagePackValue?
     {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         return try client.call(command, body: .map(body.map { (.string($0.0), $0.1) }), expectsBody: true)
     }
 
@@ -82,7 +82,7 @@ struct KeyValueCommand: ParsableCommand {
         @Option(help: "Only keys starting with this.") var prefix: String = ""
 
         func run() throws {
-            let client = try SerfRPCClient(address: rpc.rpcAddr)
+            let client = try rpc.client()
             try client.watch(prefix: prefix) { record in
                 var object: [String: Any] = [
                     "key": record["Key"]?.stringValue ?? "", "deleted": record["Deleted"]?.boolValue ?? false,

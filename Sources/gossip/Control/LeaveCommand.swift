@@ -12,7 +12,7 @@ struct LeaveCommand: ParsableCommand {
     @OptionGroup var rpc: RPCOptions
 
     func run() throws {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         _ = try client.call("leave", expectsBody: false)
         print("Graceful leave requested.")
     }

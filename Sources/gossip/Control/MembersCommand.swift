@@ -22,7 +22,7 @@ struct MembersCommand: ParsableCommand {
     }
 
     func run() throws {
-        let members = try SerfRPCClient(address: rpc.rpcAddr).members(status: status)
+        let members = try rpc.client().members(status: status)
         switch format {
         case "json":
             let objects: [[String: Any]] = members.map {

@@ -33,7 +33,7 @@ struct QueryCommand: ParsableCommand {
             let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             filters[String(parts[0])] = String(parts[1])
         }
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         print("Query '\(name)' dispatched")
         var acks = 0
         var responses = 0

@@ -16,7 +16,7 @@ struct StreamCommand: ParsableCommand {
     var filter: String = "*"
 
     func run() throws {
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         try client.stream(filter: filter) { record in
             // One line per event, written at once (standard output may be a pipe).
             FileHandle.standardOutput.write(Data((StreamCommand.json(record) + "\n").utf8))

@@ -27,7 +27,7 @@ struct TagsCommand: ParsableCommand {
             let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (.string(String(parts[0])), .string(String(parts[1])))
         }
-        let client = try SerfRPCClient(address: rpc.rpcAddr)
+        let client = try rpc.client()
         _ = try client.call(
             "tags",
             body: .map([(.string("Tags"), .map(pairs)), (.string("DeleteTags"), .array(delete.map { .string($0) }))]),
