@@ -2,6 +2,7 @@ import Foundation
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Queries this node asks: gossiped to the cluster, answered straight back by every member that passes the
 /// filters, collected until the timeout.
@@ -16,8 +17,7 @@ extension GossipNode {
 
     /// Serf's default query timeout: GossipInterval × 16 × ceil(log10(n + 1)).
     public var defaultQueryTimeout: Duration {
-        let scale = Int(log10(Double(members.count + 1)).rounded(.up))
-        return configuration.settings.gossipInterval * (16 * max(1, scale))
+        Serf.queryTimeout(gossipInterval: configuration.settings.gossipInterval, members: members.count)
     }
 
     /// Asks the cluster `name` with `payload`; the answers arrive on the returned stream, which ends at the

@@ -15,7 +15,27 @@ extension GossipNode {
             }
             return
         }
-        if case .leave(let intent) = message, intent.node != configuration.name {
+        if case .join(let intent) = message {
+            let known = instance?.member(named: intent.node) != nil
+            if serf.intents.receive(.join, about: intent.node, at: intent.lamportTime, known: known, now: sinceStart) {
+                instance?.broadcast(payload, key: "intent \(intent.node)")
+            }
+            return
+        }
+        if case .leave(let intent) = message {
+            let known = intent.node == configuration.name || instance?.member(named: intent.node) != nil
+            guard
+                serf.intents.receive(.leave, about: intent.node, at: intent.lamportTime, known: known, now: sinceStart)
+            else { return }
+            if intent.node == configuration.name {
+                // A new leave intent about this node while it is not leaving (a force-leave from a partition's
+                // other side): refuted with a newer join intent, as Serf does.
+                if !isLeaving {
+                    instance?.broadcast(serf.joinIntent(about: configuration.name), key: "intent \(configuration.name)")
+                }
+                return
+            }
+            instance?.broadcast(payload, key: "intent \(intent.node)")
             // A leave intent about a failed member is a force-leave: it is gone for good.
             applyForceLeave(intent.node)
             return

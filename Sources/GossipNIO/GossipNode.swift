@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import Replication
 import SWIM
+import Serf
 import Synchronization
 
 /// A real cluster member: ``SWIM/Instance`` driven over UDP and TCP on SwiftNIO with the real clock and system
@@ -69,6 +70,10 @@ public actor GossipNode {
     var keyValueWatchers: [UInt64: KeyValueWatcher] = [:]
     var aggregates = AggregateTable()
     var replicationTasks: [Task<Void, Never>] = []
+    var snapshot: SnapshotFile?
+    var snapshotTask: Task<Void, Never>?
+    /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
+    var isLeaving = false
     var antiEntropyInFlight = false
     /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
     var replicationCounters = ReplicationStatistics()
@@ -103,6 +108,9 @@ public actor GossipNode {
 
     var now: Instant { Instant(nanoseconds: (clock.now - origin).nanoseconds) }
 
+    /// Time since the node was made, for Serf's intent timeouts.
+    var sinceStart: Duration { clock.now - origin }
+
     /// The packet layers with the current keyring (it follows `serf keys` rotations).
     var packetCodec: PacketCodec {
         var codec = PacketCodec(keyring: sharedKeyring.value)
@@ -123,6 +131,7 @@ public actor GossipNode {
     public func start() async throws {
         guard !isRunning else { return }
         try openReplica()
+        let previousMembers = try openSnapshot()
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(
             of: DatagramHandler.Datagram.self, bufferingPolicy: .bufferingOldest(8192))
@@ -173,6 +182,7 @@ public actor GossipNode {
         logger.info("listening", metadata: ["gossip.address": "\(bound)"])
         execute(effects)
         startReplication()
+        startSnapshots(rejoining: previousMembers)
     }
 
     /// The settings with the packet overhead of encryption accounted for.
@@ -205,6 +215,9 @@ public actor GossipNode {
     /// ``NodeConfiguration/leavePropagationDelay``; then the node stops.
     public func leave() async {
         guard isRunning, let instance else { return }
+        isLeaving = true
+        snapshot?.append(Serf.Snapshot.leaveLine)
+        flushSnapshot()
         let intent = serf.leaveIntent(about: configuration.name)
         for member in instance.members where member.name != configuration.name && member.status == .alive {
             send([.user(intent)], to: member.address, destination: member.name)
@@ -237,6 +250,8 @@ public actor GossipNode {
         datagramTask?.cancel()
         for task in replicationTasks { task.cancel() }
         replicationTasks = []
+        snapshotTask?.cancel()
+        flushSnapshot()
         try? await datagramChannel?.close()
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
@@ -400,6 +415,7 @@ public actor GossipNode {
                     await self?.fire(timer)
                 }
             case .event(let event):
+                recordInSnapshot(event)
                 if case .leaveCompleted = event {
                     leaveCompleted = true
                     resumeLeaveWaiters()

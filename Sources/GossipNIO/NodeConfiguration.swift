@@ -27,6 +27,13 @@ public struct NodeConfiguration: Sendable {
     /// How long a node lingers after its leave was announced, so peers hear it (Serf's LeavePropagateDelay).
     /// Default: 1 s.
     public var leavePropagationDelay: Duration = .seconds(1)
+    /// Serf's snapshot file (`-snapshot`): members and Lamport clocks recorded as they change, so that a restarted
+    /// node rejoins its previous members without being told whom to join and does not deliver old events again.
+    /// Default: `nil`, none.
+    public var snapshotPath: String?
+    /// Rejoin the previous members from the snapshot even after a graceful leave (Serf's `-rejoin`). Default:
+    /// `false`.
+    public var rejoinAfterLeave = false
     /// The replicated key-value store and aggregates, shared with the other swift-gossip nodes. Default: `nil`,
     /// a plain member. When set, the node carries the tag ``ReplicationConfiguration/capabilityTag``, which is
     /// how its peers know to replicate with it.

@@ -66,6 +66,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Time between attempts to reach failed members again, as Serf's reconnect. Default: 30s.")
     var reconnectInterval: String?
 
+    @Option(help: "Serf's snapshot file: rejoin the previous members and restore the clocks after a restart.")
+    var snapshot: String?
+
+    @Flag(help: "Rejoin the snapshot's members even after a graceful leave (as serf's -rejoin).")
+    var rejoin = false
+
     @Option(help: "A key every RPC client must authenticate with (as serf's -rpc-auth).")
     var rpcAuth: String?
 
@@ -75,8 +81,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
-            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, reconnect_interval, rpc_auth. \
-            Flags override it.
+            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, \
+            reconnect_interval, rpc_auth, snapshot_path, rejoin_after_leave. Flags override it.
             """)
     var config: String?
 
@@ -103,6 +109,8 @@ struct AgentCommand: AsyncParsableCommand {
         if !alerts.isEmpty { settings.alerts = alerts }
         if let reconnectInterval { settings.reconnectInterval = reconnectInterval }
         if let rpcAuth { settings.rpcAuth = rpcAuth }
+        if let snapshot { settings.snapshotPath = snapshot }
+        if rejoin { settings.rejoinAfterLeave = true }
         try settings.validate()
         return settings
     }
@@ -128,6 +136,8 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.tags = settings.tags
         configuration.keyring = try settings.loadKeyring()
         configuration.replication = try settings.replication()
+        configuration.snapshotPath = settings.snapshotPath
+        configuration.rejoinAfterLeave = settings.rejoinAfterLeave
         let logger = Logger(label: "gossip.agent")
         let node = GossipNode(configuration: configuration, logger: logger)
         for rule in try settings.alertRules() { await node.addAlert(rule) }

@@ -29,11 +29,15 @@ struct AgentSettings: Equatable {
     var reconnectInterval: String?
     /// The key RPC clients must authenticate with (Serf's `rpc_auth`).
     var rpcAuth: String?
+    /// Serf's snapshot file (`snapshot_path`).
+    var snapshotPath: String?
+    /// Rejoin the snapshot's members even after a graceful leave (`rejoin_after_leave`).
+    var rejoinAfterLeave = false
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
-        "reconnect_interval", "rpc_auth",
+        "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -82,6 +86,13 @@ struct AgentSettings: Equatable {
         if let value = try string("anti_entropy_interval") { settings.antiEntropyInterval = value }
         settings.reconnectInterval = try string("reconnect_interval")
         settings.rpcAuth = try string("rpc_auth")
+        settings.snapshotPath = try string("snapshot_path")
+        if let value = entries["rejoin_after_leave"] {
+            guard let flag = value as? Bool else {
+                throw ValidationError("--config \(path): 'rejoin_after_leave' must be true or false")
+            }
+            settings.rejoinAfterLeave = flag
+        }
         if let value = entries["alerts"] {
             guard let list = value as? [String] else {
                 throw ValidationError("--config \(path): 'alerts' must be an array of strings")

@@ -10,9 +10,13 @@ import Testing
 /// Our node in a cluster with real Debian `serf agent` processes on 127.0.0.1 (`.ci/run` installs `serf`).
 @Suite("Interoperability with real Serf agents", .serialized, .enabled(if: SerfAgent.isInstalled))
 struct SerfInteropTests {
-    static func node(_ name: String, tags: [String: String] = [:], keyring: Keyring? = nil) -> GossipNode {
+    static func node(
+        _ name: String, tags: [String: String] = [:], keyring: Keyring? = nil, snapshot: String? = nil,
+        port: UInt16 = 0
+    ) -> GossipNode {
         var configuration = NodeConfiguration(name: name)
-        configuration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
+        configuration.snapshotPath = snapshot
+        configuration.bindAddress = NodeAddress(ip: .loopbackV4, port: port)
         configuration.tags = tags
         configuration.keyring = keyring
         configuration.leavePropagationDelay = .milliseconds(500)
@@ -531,5 +535,37 @@ struct SerfInteropTests {
         let named = await ask([.nodes(["serf-oq2", "swift-oq"])])
         #expect(
             Set(named.compactMap { if case .ack(let from) = $0 { from } else { nil } }) == ["serf-oq2", "swift-oq"])
+    }
+
+    @Test("a node restarted with its snapshot rejoins without being told whom to join, and replays no old event")
+    func snapshotRejoin() async throws {
+        let serfA = try SerfAgent(name: "serf-s1")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID()).snap").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let port = try freePort()
+        let first = Self.node("swift-s", snapshot: path, port: port)
+        try await first.start()
+        #expect(await first.join([serfA.address]) == 1)
+        let firstEvents = await first.subscribeUserEvents()
+        _ = await onDedicatedThread { try? serfA.rpc(["event", "deploy", "v1"]) }
+        var iterator = firstEvents.makeAsyncIterator()
+        #expect(await iterator.next()?.name == "deploy")
+        try await Task.sleep(for: .seconds(1))  // the snapshot is flushed every 500 ms
+        await first.shutdown()  // a crash: no leave
+
+        // Back at once, while serf still retransmits the event: no join list, no second delivery.
+        let second = Self.node("swift-s", snapshot: path, port: port)
+        let secondEvents = await second.subscribeUserEvents()
+        try await second.start()
+        defer { Task { await second.shutdown() } }
+        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-s1", in: second) == .alive })
+        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-s") == "alive" })
+        _ = await onDedicatedThread { try? serfA.rpc(["event", "deploy", "v2"]) }
+        var names: [String] = []
+        for await event in secondEvents {
+            names.append(String(decoding: event.payload, as: UTF8.self))
+            if names.last == "v2" { break }
+        }
+        #expect(names == ["v2"], "the old event was not delivered again")
     }
 }

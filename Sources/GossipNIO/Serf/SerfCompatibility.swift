@@ -14,6 +14,30 @@ struct SerfCompatibility: Sendable {
     private(set) var queryClock = Serf.LamportClock()
     /// Recent user events, so that each is delivered and rebroadcast once.
     var recentEvents = Serf.UserEventBuffer()
+    /// Join and leave intents: status times and intents about nodes not yet known.
+    var intents = Serf.IntentTracker()
+    /// Events and queries older than these were seen before a restart (restored from the snapshot) and are not
+    /// delivered again.
+    private(set) var eventMinimumTime: UInt64 = 0
+    private(set) var queryMinimumTime: UInt64 = 0
+
+    /// Restores the clocks from a snapshot: every clock moves past its recorded time, and events and queries up
+    /// to it are not delivered again (Serf's `eventMinTime`).
+    mutating func restore(from snapshot: Serf.Snapshot) {
+        memberClock.witness(snapshot.clock)
+        eventClock.witness(snapshot.eventClock)
+        queryClock.witness(snapshot.queryClock)
+        eventMinimumTime = snapshot.eventClock &+ 1
+        queryMinimumTime = snapshot.queryClock &+ 1
+    }
+
+    /// The three clocks, for the snapshot.
+    var clocks: (member: UInt64, event: UInt64, query: UInt64) { (memberClock.time, eventClock.time, queryClock.time) }
+
+    /// A join intent about this node, stamped with the member clock (to refute a leave intent about it).
+    mutating func joinIntent(about node: String) -> [UInt8] {
+        SerfMessage.join(SerfMessage.JoinIntent(lamportTime: memberClock.stamp(), node: node)).encode()
+    }
 
     /// Witnesses the clocks a Serf message carries; other Serf messages are tolerated and ignored.
     mutating func observe(_ message: SerfMessage) {
@@ -22,6 +46,7 @@ struct SerfCompatibility: Sendable {
         case .leave(let intent): memberClock.witness(intent.lamportTime)
         case .pushPull(let state):
             // Serf witnesses a remote state's clocks minus one.
+            for (node, time) in state.statusLamportTimes { intents.witnessStatus(node, at: time) }
             memberClock.witness(state.lamportTime &- 1)
             eventClock.witness(state.eventLamportTime &- 1)
             queryClock.witness(state.queryLamportTime &- 1)
@@ -66,6 +91,7 @@ struct SerfCompatibility: Sendable {
     /// Witnesses a received user event's time and tells whether the event is new (Serf's `handleUserEvent`).
     mutating func isNew(_ event: SerfMessage.UserEvent) -> Bool {
         eventClock.witness(event.lamportTime)
+        guard event.lamportTime >= eventMinimumTime else { return false }
         return recentEvents.record(
             .init(name: event.name, payload: event.payload), at: event.lamportTime, clock: eventClock.time)
     }

@@ -1,0 +1,88 @@
+import Serf
+import Testing
+
+@Suite("Intents, snapshots and query timeouts")
+struct SerfIntentAndSnapshotTests {
+    @Test("a stale intent is ignored; a newer one is taken and passed on")
+    func staleIntents() {
+        var tracker = Serf.IntentTracker()
+        let r1 = tracker.receive(.join, about: "a", at: 5, known: true, now: .zero)
+        #expect(r1)
+        let r2 = tracker.receive(.join, about: "a", at: 5, known: true, now: .zero)
+        #expect(!r2, "the same time again")
+        let r3 = tracker.receive(.leave, about: "a", at: 4, known: true, now: .zero)
+        #expect(!r3, "older than the status")
+        let r4 = tracker.receive(.leave, about: "a", at: 6, known: true, now: .zero)
+        #expect(r4)
+        #expect(tracker.statusTimes["a"] == 6)
+        tracker.witnessStatus("a", at: 3)
+        #expect(tracker.statusTimes["a"] == 6, "a push-pull never moves a status time back")
+    }
+
+    @Test("an intent about an unknown node waits for it, and is dropped once older than the timeout")
+    func recentIntents() {
+        var tracker = Serf.IntentTracker()
+        let r5 = tracker.receive(.leave, about: "late", at: 9, known: false, now: .seconds(1))
+        #expect(r5)
+        let r6 = tracker.receive(.join, about: "late", at: 8, known: false, now: .seconds(2))
+        #expect(!r6, "an older one")
+        let r7 = tracker.memberAppeared("late", now: .seconds(10))
+        #expect(r7 == .leave)
+        #expect(tracker.statusTimes["late"] == 9)
+        let r8 = tracker.receive(.join, about: "late", at: 9, known: true, now: .seconds(11))
+        #expect(!r8)
+
+        let r9 = tracker.receive(.join, about: "gone", at: 3, known: false, now: .seconds(0))
+        #expect(r9)
+        let r10 = tracker.memberAppeared("gone", now: .seconds(301))
+        #expect(r10 == nil, "kept for 5 minutes only")
+        let r11 = tracker.receive(.join, about: "x", at: 3, known: false, now: .seconds(0))
+        #expect(r11)
+        tracker.expire(now: .seconds(400))
+        #expect(tracker.pendingCount == 0)
+    }
+
+    @Test("the query timeout is GossipInterval × 16 × ceil(log10(n + 1))")
+    func queryTimeout() {
+        let interval = Duration.milliseconds(200)
+        #expect(Serf.queryTimeout(gossipInterval: interval, members: 1) == .milliseconds(3_200))
+        #expect(Serf.queryTimeout(gossipInterval: interval, members: 9) == .milliseconds(3_200))
+        #expect(Serf.queryTimeout(gossipInterval: interval, members: 10) == .milliseconds(6_400))
+        #expect(Serf.queryTimeout(gossipInterval: interval, members: 99) == .milliseconds(6_400))
+        #expect(Serf.queryTimeout(gossipInterval: interval, members: 100) == .milliseconds(9_600))
+    }
+
+    @Test("a snapshot replays members and clocks; a final leave forgets the members; odd lines are counted")
+    func snapshot() {
+        // The start of a snapshot a Debian serf agent wrote (shared/captures/node1.snap).
+        let captured = """
+            alive: node1 127.0.0.1:7946
+            alive: node2 127.0.0.1:7947
+            clock: 1
+            event-clock: 1
+            query-clock: 1
+            alive: node3 127.0.0.1:7948
+            clock: 2
+            not-alive: node3
+            alive: node4 127.0.0.1:7949
+            clock: 3
+            not-alive: node4
+            clock: 11
+            event-clock: 2
+            # a comment
+            coordinate: ignored
+            """
+        let snapshot = Serf.Snapshot(text: captured)
+        #expect(snapshot.aliveMembers == ["node1": "127.0.0.1:7946", "node2": "127.0.0.1:7947"])
+        #expect(snapshot.clock == 11 && snapshot.eventClock == 2 && snapshot.queryClock == 1)
+        #expect(!snapshot.leftGracefully && snapshot.unreadableLines == 0)
+        let left = Serf.Snapshot(text: captured + "\nleave\n")
+        #expect(left.leftGracefully && left.aliveMembers.isEmpty)
+        let odd = Serf.Snapshot(text: "alive: lonely\nclock: soon\nweird\n")
+        #expect(odd.unreadableLines == 3 && odd.aliveMembers.isEmpty)
+        // Compaction writes the state back as lines that replay to the same state.
+        #expect(Serf.Snapshot(text: snapshot.lines.joined(separator: "\n")) == snapshot)
+        #expect(Serf.Snapshot.compactionThreshold(members: 10) == 131_072)
+        #expect(Serf.Snapshot.compactionThreshold(members: 1_000) == 256_000)
+    }
+}
