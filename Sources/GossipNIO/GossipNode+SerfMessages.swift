@@ -36,6 +36,7 @@ extension GossipNode {
                 return
             }
             instance?.broadcast(payload, key: "intent \(intent.node)")
+            markLeaving(intent.node)
             // A leave intent about a failed member is a force-leave: it is gone for good.
             applyForceLeave(intent.node)
             return

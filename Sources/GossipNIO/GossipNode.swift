@@ -72,6 +72,9 @@ public actor GossipNode {
     var replicationTasks: [Task<Void, Never>] = []
     var snapshot: SnapshotFile?
     var snapshotTask: Task<Void, Never>?
+    var reaperTask: Task<Void, Never>?
+    var memberReaper = Serf.MemberReaper()
+    var lastKnownMembers: [String: SWIM.Member] = [:]
     /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
     var isLeaving = false
     var antiEntropyInFlight = false
@@ -90,6 +93,8 @@ public actor GossipNode {
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
         sharedKeyring = SharedKeyring(configuration.keyring)
         hybridClock = Replication.HybridLogicalClock(node: Self.replicaIdentifier(of: configuration.name))
+        memberReaper.reconnectTimeout = configuration.reconnectTimeout
+        memberReaper.tombstoneTimeout = configuration.tombstoneTimeout
     }
 
     // MARK: - Looking at the node
@@ -183,6 +188,13 @@ public actor GossipNode {
         execute(effects)
         startReplication()
         startSnapshots(rejoining: previousMembers)
+        let reapInterval = configuration.reapInterval
+        reaperTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: reapInterval)
+                await self?.reapMembers()
+            }
+        }
     }
 
     /// The settings with the packet overhead of encryption accounted for.
@@ -251,6 +263,7 @@ public actor GossipNode {
         for task in replicationTasks { task.cancel() }
         replicationTasks = []
         snapshotTask?.cancel()
+        reaperTask?.cancel()
         flushSnapshot()
         try? await datagramChannel?.close()
         try? await streamChannel?.close()
@@ -419,6 +432,10 @@ public actor GossipNode {
                 if case .leaveCompleted = event {
                     leaveCompleted = true
                     resumeLeaveWaiters()
+                }
+                guard trackSerfMember(event) else {
+                    logger.debug("\(event)")
+                    continue
                 }
                 logger.info("\(event)")
                 eventContinuation.yield(event)

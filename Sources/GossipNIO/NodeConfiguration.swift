@@ -27,6 +27,12 @@ public struct NodeConfiguration: Sendable {
     /// How long a node lingers after its leave was announced, so peers hear it (Serf's LeavePropagateDelay).
     /// Default: 1 s.
     public var leavePropagationDelay: Duration = .seconds(1)
+    /// How long Serf's member list keeps a failed member (after which it is reaped). Default: 24 hours.
+    public var reconnectTimeout: Duration = .seconds(24 * 3600)
+    /// How long Serf's member list keeps a member that left. Default: 24 hours.
+    public var tombstoneTimeout: Duration = .seconds(24 * 3600)
+    /// How often failed and left members past their timeouts are reaped (Serf's ReapInterval). Default: 15 s.
+    public var reapInterval: Duration = .seconds(15)
     /// Serf's snapshot file (`-snapshot`): members and Lamport clocks recorded as they change, so that a restarted
     /// node rejoins its previous members without being told whom to join and does not deliver old events again.
     /// Default: `nil`, none.

@@ -1,5 +1,6 @@
 import Foundation
 import GossipTestKit
+import Synchronization
 
 /// Network namespaces made by a test: one per host, each joined to a hub namespace that routes between them, so
 /// that a partition can be cut and healed (policy-routing `blackhole` rules in the hub) while every process keeps
@@ -21,11 +22,17 @@ final class NetworkLab: @unchecked Sendable {
 
     let prefix: String
     let hosts: Int
+    /// Labs made by this process so far: each gets names of its own, so that two can run at once.
+    private static let made = Mutex(0)
     private var blackholes: [[String]] = []
 
     /// Makes `hosts` namespaces and the hub.
     init(hosts: Int) throws {
-        prefix = "gkv\(getpid() % 100_000)"
+        let serial = Self.made.withLock {
+            $0 += 1
+            return $0
+        }
+        prefix = "gl\(getpid() % 100_000)x\(serial)"
         self.hosts = hosts
         try ip("netns", "add", hub)
         try ip("netns", "exec", hub, "ip", "link", "set", "lo", "up")
@@ -34,9 +41,11 @@ final class NetworkLab: @unchecked Sendable {
             let namespace = self.namespace(host)
             try ip("netns", "add", namespace)
             try ip("netns", "exec", namespace, "ip", "link", "set", "lo", "up")
-            try ip("link", "add", "vh\(host)", "netns", hub, "type", "veth", "peer", "name", "eth0", "netns", namespace)
-            try ip("netns", "exec", hub, "ip", "addr", "add", "10.213.\(host).1/24", "dev", "vh\(host)")
-            try ip("netns", "exec", hub, "ip", "link", "set", "vh\(host)", "up")
+            try ip(
+                "link", "add", "\(prefix)v\(host)", "netns", hub, "type", "veth", "peer", "name", "eth0", "netns",
+                namespace)
+            try ip("netns", "exec", hub, "ip", "addr", "add", "10.213.\(host).1/24", "dev", "\(prefix)v\(host)")
+            try ip("netns", "exec", hub, "ip", "link", "set", "\(prefix)v\(host)", "up")
             try ip("netns", "exec", namespace, "ip", "addr", "add", "\(address(host))/24", "dev", "eth0")
             try ip("netns", "exec", namespace, "ip", "link", "set", "eth0", "up")
             try ip("netns", "exec", namespace, "ip", "route", "add", "default", "via", "10.213.\(host).1")

@@ -86,3 +86,34 @@ struct SerfIntentAndSnapshotTests {
         #expect(Serf.Snapshot.compactionThreshold(members: 1_000) == 256_000)
     }
 }
+
+@Suite("Serf's member list: failed and left members kept, then reaped")
+struct SerfMemberReaperTests {
+    @Test("failed members are kept until the reconnect timeout, left ones until the tombstone timeout")
+    func reap() {
+        var reaper = Serf.MemberReaper()
+        reaper.reconnectTimeout = .seconds(100)
+        reaper.tombstoneTimeout = .seconds(50)
+        reaper.update("crashed", to: .failed, now: .seconds(0))
+        reaper.update("gone", to: .left, now: .seconds(0))
+        reaper.update("up", to: .alive, now: .seconds(0))
+        let early = reaper.reap(now: .seconds(40))
+        #expect(early.isEmpty)
+        let middle = reaper.reap(now: .seconds(60))
+        #expect(middle == ["gone"])
+        let late = reaper.reap(now: .seconds(101))
+        #expect(late == ["crashed"])
+        #expect(reaper.names == ["up"])
+    }
+
+    @Test("a member back within the flap timeout of failing is a flap; a later return is not")
+    func flaps() {
+        var reaper = Serf.MemberReaper()
+        reaper.update("a", to: .failed, now: .seconds(0))
+        reaper.update("a", to: .alive, now: .seconds(30))
+        reaper.update("a", to: .failed, now: .seconds(100))
+        reaper.update("a", to: .alive, now: .seconds(200))
+        #expect(reaper.flaps == 1)
+        #expect(reaper.status(of: "a") == .alive)
+    }
+}

@@ -34,11 +34,11 @@ extension GossipNode {
             let version = body?["Version"]?.integerValue ?? 0
             if version != 1 { reply.error = "Unsupported version" }
         case "members":
-            reply.body = .map([(.string("Members"), .array(members.map(Self.rpcMember)))])
+            reply.body = .map([(.string("Members"), .array(clusterMembers.map(rpcMember)))])
         case "members-filtered":
             do {
                 let filter = try RPCMemberFilter(body)
-                reply.body = .map([(.string("Members"), .array(members.filter(filter.matches).map(Self.rpcMember)))])
+                reply.body = .map([(.string("Members"), .array(clusterMembers.filter(filter.matches).map(rpcMember)))])
             } catch {
                 reply.error = "\(error)"
                 reply.body = .map([(.string("Members"), .array([]))])
@@ -117,8 +117,15 @@ extension GossipNode {
         ])
     }
 
-    /// A member as Serf's RPC shows it: `alive`, `left` or `failed` (a suspect member is still `alive`).
-    static func rpcMember(_ member: SWIM.Member) -> MessagePackValue {
+    /// A member as Serf's RPC shows it: `alive`, `leaving`, `left` or `failed` (a suspect member is still
+    /// `alive`).
+    func rpcMember(_ member: SWIM.Member) -> MessagePackValue {
+        let status = memberReaper.status(of: member.name) == .leaving ? "leaving" : Self.serfStatus(member.status)
+        return Self.rpcMember(member, status: status)
+    }
+
+    /// A member as Serf's RPC shows it, with its Serf status.
+    static func rpcMember(_ member: SWIM.Member, status: String) -> MessagePackValue {
         let tags = (try? SerfTags.decode(member.metadata)) ?? [:]
         let versions = member.protocolVersions
         return .map([
@@ -126,7 +133,7 @@ extension GossipNode {
             (.string("Addr"), .binary(member.address.ip.bytes)),
             (.string("Port"), .uint(UInt64(member.address.port))),
             (.string("Tags"), .map(tags.sorted { $0.key < $1.key }.map { (.string($0.key), .string($0.value)) })),
-            (.string("Status"), .string(serfStatus(member.status))),
+            (.string("Status"), .string(status)),
             (.string("ProtocolMin"), .uint(UInt64(versions.protocolMin))),
             (.string("ProtocolMax"), .uint(UInt64(versions.protocolMax))),
             (.string("ProtocolCur"), .uint(UInt64(versions.protocolCurrent))),

@@ -240,7 +240,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                         guard filter.accepts(kind) else { continue }
                         record = .map([
                             (.string("Event"), .string(kind)),
-                            (.string("Members"), .array([GossipNode.rpcMember(member)])),
+                            (
+                                .string("Members"),
+                                .array([GossipNode.rpcMember(member, status: GossipNode.serfStatus(member.status))])
+                            ),
                         ])
                     }
                     let reply = RPCReply(sequence: sequence, body: record)

@@ -1,0 +1,40 @@
+import GossipCore
+import GossipNIO
+import SWIM
+import Testing
+
+/// Serf's member list on a real node: failed members kept past the protocol's own list, then reaped.
+@Suite("Serf's member list on a real node")
+struct SerfMemberListTests {
+    @Test("Serf's member list keeps a failed member after the protocol forgets it, then reaps it once")
+    func failedMembersKeptThenReaped() async throws {
+        var configuration = KeyValueNodeTests.configuration("keeper")
+        configuration.replication = nil
+        configuration.settings.gossipToTheDeadTime = .milliseconds(500)
+        configuration.reconnectTimeout = .seconds(4)
+        configuration.reapInterval = .milliseconds(250)
+        let keeper = GossipNode(configuration: configuration, logger: KeyValueNodeTests.quiet)
+        var doomedConfiguration = KeyValueNodeTests.configuration("doomed")
+        doomedConfiguration.replication = nil
+        let doomed = GossipNode(configuration: doomedConfiguration, logger: KeyValueNodeTests.quiet)
+        try await keeper.start()
+        try await doomed.start()
+        defer { Task { await keeper.shutdown() } }
+        let events = await keeper.subscribe()
+        #expect(await doomed.join([try #require(await keeper.boundAddress)]) == 1)
+        await doomed.shutdown()
+        // Marked failed, then forgotten by the protocol, yet still listed as failed.
+        #expect(
+            await waitUntil(timeout: 20) {
+                let listed = await keeper.clusterMembers.first { $0.name == "doomed" }
+                return await keeper.members.allSatisfy { $0.name != "doomed" } && listed?.status == .dead
+            })
+        #expect(await keeper.serfStatus(of: "doomed") == .failed)
+        // Reaped after the reconnect timeout, and reported once.
+        #expect(await waitUntil(timeout: 20) { await keeper.clusterMembers.allSatisfy { $0.name != "doomed" } })
+        var reaps = 0
+        await keeper.shutdown()
+        for await event in events { if case .removed(let member) = event, member.name == "doomed" { reaps += 1 } }
+        #expect(reaps == 1)
+    }
+}
