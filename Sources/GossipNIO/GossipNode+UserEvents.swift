@@ -1,5 +1,6 @@
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Serf's user events: sent to the whole cluster by gossip, delivered once on every node (Serf's agents and ours).
 extension GossipNode {
@@ -32,9 +33,29 @@ extension GossipNode {
         makeSubscription { userEventSubscribers[$0] = $1 }
     }
 
+    /// Delivers an event to the subscribers, at once, or at the end of its coalescing window when it asks to be
+    /// coalesced and coalescing is on.
     func deliver(_ event: SerfMessage.UserEvent) {
         logger.info("user event", metadata: ["gossip.event": "\(event.name)", "gossip.ltime": "\(event.lamportTime)"])
-        for subscriber in userEventSubscribers.values { subscriber.yield(event) }
+        guard event.coalesce, let windows = configuration.userEventCoalescing else {
+            for subscriber in userEventSubscribers.values { subscriber.yield(event) }
+            return
+        }
+        if coalescer == nil {
+            coalescer = Serf.UserEventCoalescer(period: windows.period, quiescentPeriod: windows.quiescentPeriod)
+        }
+        let now = sinceStart
+        guard let deadline = coalescer?.add(event, name: event.name, at: event.lamportTime, now: now) else { return }
+        Task { [weak self] in
+            try? await Task.sleep(for: deadline - now)
+            await self?.flushCoalescedEvents()
+        }
+    }
+
+    func flushCoalescedEvents() {
+        for event in coalescer?.flush(now: sinceStart) ?? [] {
+            for subscriber in userEventSubscribers.values { subscriber.yield(event) }
+        }
     }
 
     static func broadcastKey(of event: SerfMessage.UserEvent) -> String {

@@ -74,6 +74,7 @@ public actor GossipNode {
     var snapshotTask: Task<Void, Never>?
     var reaperTask: Task<Void, Never>?
     var memberReaper = Serf.MemberReaper()
+    var coalescer: Serf.UserEventCoalescer<SerfMessage.UserEvent>?
     var lastKnownMembers: [String: SWIM.Member] = [:]
     /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
     var isLeaving = false

@@ -33,6 +33,10 @@ public struct NodeConfiguration: Sendable {
     public var tombstoneTimeout: Duration = .seconds(24 * 3600)
     /// How often failed and left members past their timeouts are reaped (Serf's ReapInterval). Default: 15 s.
     public var reapInterval: Duration = .seconds(15)
+    /// Coalescing of user events sent with the coalesce flag: within a window only the newest event of each
+    /// name is delivered to subscribers (event handlers, streams). Default: `nil`, off (Serf's library default;
+    /// `gossip agent` turns it on with Serf's agent values, 3 s and 1 s of quiet).
+    public var userEventCoalescing: (period: Duration, quiescentPeriod: Duration)?
     /// Serf's snapshot file (`-snapshot`): members and Lamport clocks recorded as they change, so that a restarted
     /// node rejoins its previous members without being told whom to join and does not deliver old events again.
     /// Default: `nil`, none.

@@ -137,6 +137,8 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try settings.loadKeyring()
         configuration.replication = try settings.replication()
         configuration.snapshotPath = settings.snapshotPath
+        // As Serf's agent: user events sent with the coalesce flag are coalesced over 3 s (1 s of quiet).
+        configuration.userEventCoalescing = (.seconds(3), .seconds(1))
         configuration.rejoinAfterLeave = settings.rejoinAfterLeave
         let logger = Logger(label: "gossip.agent")
         let node = GossipNode(configuration: configuration, logger: logger)

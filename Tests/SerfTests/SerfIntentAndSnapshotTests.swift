@@ -117,3 +117,33 @@ struct SerfMemberReaperTests {
         #expect(reaper.status(of: "a") == .alive)
     }
 }
+
+@Suite("Coalescing of user events")
+struct SerfCoalescerTests {
+    @Test("within a window only the newest event of each name survives; the window closes when quiet or full")
+    func coalesce() {
+        var coalescer = Serf.UserEventCoalescer<String>(period: .seconds(3), quiescentPeriod: .seconds(1))
+        let first = coalescer.add("deploy v1", name: "deploy", at: 5, now: .milliseconds(0))
+        #expect(first == .seconds(1))
+        _ = coalescer.add("deploy v2", name: "deploy", at: 6, now: .milliseconds(500))
+        _ = coalescer.add("deploy v0", name: "deploy", at: 4, now: .milliseconds(600))  // older: dropped
+        _ = coalescer.add("restart", name: "restart", at: 7, now: .milliseconds(700))
+        let early = coalescer.flush(now: .milliseconds(1_500))
+        #expect(early.isEmpty, "still within a second of the last event")
+        let flushed = coalescer.flush(now: .milliseconds(1_700))
+        #expect(flushed == ["deploy v2", "restart"])
+        #expect(coalescer.heldCount == 0)
+        // A steady stream of events is flushed at the end of the period even though it never goes quiet.
+        var now = Duration.zero
+        var deadline = Duration.zero
+        for index in 0..<8 {  // one every 400 ms, until 2.8 s
+            deadline = coalescer.add("tick \(index)", name: "tick", at: UInt64(10 + index), now: now)
+            let meanwhile = coalescer.flush(now: now)
+            #expect(meanwhile.isEmpty)
+            now += .milliseconds(400)
+        }
+        #expect(deadline == .seconds(3))
+        let full = coalescer.flush(now: .seconds(3))
+        #expect(full == ["tick 7"], "the newest event held when the period ended")
+    }
+}

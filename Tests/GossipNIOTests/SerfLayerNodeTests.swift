@@ -3,9 +3,10 @@ import GossipNIO
 import SWIM
 import Testing
 
-/// Serf's member list on a real node: failed members kept past the protocol's own list, then reaped.
-@Suite("Serf's member list on a real node")
-struct SerfMemberListTests {
+/// Serf's layer on a real node: the member list (failed members kept past the protocol's own list, then reaped)
+/// and the coalescing of user events.
+@Suite("Serf's layer on a real node")
+struct SerfLayerNodeTests {
     @Test("Serf's member list keeps a failed member after the protocol forgets it, then reaps it once")
     func failedMembersKeptThenReaped() async throws {
         var configuration = KeyValueNodeTests.configuration("keeper")
@@ -36,5 +37,25 @@ struct SerfMemberListTests {
         await keeper.shutdown()
         for await event in events { if case .removed(let member) = event, member.name == "doomed" { reaps += 1 } }
         #expect(reaps == 1)
+    }
+
+    @Test("coalescable user events: only the newest of a name per window reaches subscribers; others at once")
+    func coalescing() async throws {
+        var configuration = KeyValueNodeTests.configuration("coalescer")
+        configuration.userEventCoalescing = (.seconds(2), .milliseconds(300))
+        let node = GossipNode(configuration: configuration, logger: KeyValueNodeTests.quiet)
+        try await node.start()
+        let events = await node.subscribeUserEvents()
+        for version in 1...3 {
+            try await node.sendUserEvent(name: "deploy", payload: Array("v\(version)".utf8), coalesce: true)
+        }
+        try await node.sendUserEvent(name: "alarm", payload: [], coalesce: false)
+        try await Task.sleep(for: .milliseconds(800))
+        await node.shutdown()
+        var delivered: [String] = []
+        for await event in events {
+            delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
+        }
+        #expect(delivered == ["alarm ", "deploy v3"])
     }
 }
