@@ -37,6 +37,9 @@ public struct NodeConfiguration: Sendable {
     /// name is delivered to subscribers (event handlers, streams). Default: `nil`, off (Serf's library default;
     /// `gossip agent` turns it on with Serf's agent values, 3 s and 1 s of quiet).
     public var userEventCoalescing: (period: Duration, quiescentPeriod: Duration)?
+    /// The agent's log as a feed, served to `monitor` on the control endpoint. Default: `nil`: monitors get the
+    /// member events only.
+    public var logBroadcast: LogBroadcast?
     /// Serf's snapshot file (`-snapshot`): members and Lamport clocks recorded as they change, so that a restarted
     /// node rejoins its previous members without being told whom to join and does not deliver old events again.
     /// Default: `nil`, none.

@@ -122,10 +122,12 @@ struct AgentCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try resolved()
         let level = Logger.Level(rawValue: settings.logLevel.lowercased()) ?? .info
+        // The log goes to standard error and, for `monitor` on the control endpoint, to a broadcast.
+        let broadcast = LogBroadcast()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return MultiplexLogHandler([handler, broadcast.handler(label: label)])
         }
         var configuration = NodeConfiguration(name: settings.nodeName)
         configuration.bindAddress = try AddressArgument.parse(settings.bind, option: "bind")
@@ -137,6 +139,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try settings.loadKeyring()
         configuration.replication = try settings.replication()
         configuration.snapshotPath = settings.snapshotPath
+        configuration.logBroadcast = broadcast
         // As Serf's agent: user events sent with the coalesce flag are coalesced over 3 s (1 s of quiet).
         configuration.userEventCoalescing = (.seconds(3), .seconds(1))
         configuration.rejoinAfterLeave = settings.rejoinAfterLeave

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MemberlistWire
 import NIOConcurrencyHelpers
 import NIOCore
@@ -228,12 +229,24 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     }
                 })
         }
+        let level = LogBroadcast.level(named: body?["LogLevel"]?.stringValue ?? "INFO") ?? .info
+        if command == "monitor", let broadcast = node.configuration.logBroadcast {
+            feeds[sequence, default: []].append(
+                Task {
+                    for await line in broadcast.subscribe(level: level) {
+                        let record = MessagePackValue.map([(.string("Log"), .string(line))])
+                        channel.writeAndFlush(
+                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                    }
+                })
+        }
         feeds[sequence, default: []].append(
             Task {
                 for await event in await node.subscribe() {
                     guard let (kind, member) = event.serfEvent else { continue }
                     let record: MessagePackValue
                     if command == "monitor" {
+                        guard level <= .info else { continue }
                         let line = "[INFO] serf: \(RPCEventFilter.logName(kind)): \(member.name) \(member.address.ip)"
                         record = .map([(.string("Log"), .string(line))])
                     } else {
