@@ -56,6 +56,13 @@ extension GossipNode {
         for event in coalescer?.flush(now: sinceStart) ?? [] {
             for subscriber in userEventSubscribers.values { subscriber.yield(event) }
         }
+        // A window that has not closed yet (an event arrived meanwhile, or the timer woke early) is looked at again.
+        if let held = coalescer?.heldCount, held > 0 {
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(100))
+                await self?.flushCoalescedEvents()
+            }
+        }
     }
 
     static func broadcastKey(of event: SerfMessage.UserEvent) -> String {
