@@ -324,6 +324,23 @@ struct SerfInteropTests {
             return (try? client?.request("respond", body: body, expectsBody: false))??.error
         }
         #expect(bogus == "No pending queries matching ID")
+        // A query over Serf's 1,024-byte limit is refused with the limit named.
+        let big = String(repeating: "x", count: 1_100)
+        let tooBig = await onDedicatedThread { () -> String in
+            do { return try serfA.run(["query", "-rpc-addr=\(rpc)", "-rpc-auth=sekrit", "big", big]) } catch {
+                return "\(error)"
+            }
+        }
+        #expect(tooBig.contains("exceeds limit of 1024 bytes"), "\(tooBig)")
+        // Our node answers with relays too when it is asked to, and serf leave through our endpoint makes it
+        // leave: the serf agents list it as left.
+        var relayed = 0
+        for await answer in await ours.query("ping", relayFactor: 1, timeout: .seconds(2)) {
+            if case .ack = answer { relayed += 1 }
+        }
+        #expect(relayed == 3, "every member acked once, duplicates from relays folded")
+        _ = await onDedicatedThread { try? serfA.run(["leave", "-rpc-addr=\(rpc)", "-rpc-auth=sekrit"]) }
+        #expect(await eventually(timeout: 15) { serfB.status(of: "swift-r") == "left" })
     }
 
     @Test("force-leave both ways: ours tells serf, serf tells ours")

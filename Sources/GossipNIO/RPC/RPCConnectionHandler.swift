@@ -155,6 +155,11 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let requestAck = body?["RequestAck"]?.boolValue ?? false
         let nanoseconds = body?["Timeout"]?.integerValue ?? 0
         let timeout: Duration? = nanoseconds > 0 ? .nanoseconds(nanoseconds) : nil
+        let relayFactor = UInt8(clamping: body?["RelayFactor"]?.integerValue ?? 0)
+        if let error = GossipNode.querySizeError(name: name, payload: payload, filters: filters) {
+            respond(context: context, RPCReply(sequence: sequence, error: error))
+            return
+        }
         let channel = context.channel
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
@@ -165,7 +170,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                         ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
                 }
                 let answers = await node.query(
-                    name, payload: payload, filters: filters, requestAck: requestAck, timeout: timeout)
+                    name, payload: payload, filters: filters, requestAck: requestAck, relayFactor: relayFactor,
+                    timeout: timeout)
                 for await answer in answers {
                     switch answer {
                     case .ack(let from):
