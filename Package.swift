@@ -29,8 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
-        // Shared vocabulary: instants, addresses, seeded randomness. No dependencies, no I/O.
-        .target(name: "GossipCore"),
+        // CRC-32 folded with carry-less multiplication where the processor has it (a few lines of C intrinsics).
+        .target(name: "CRC32Acceleration"),
+        // Shared vocabulary: instants, addresses, seeded randomness, CRC-32. No I/O.
+        .target(name: "GossipCore", dependencies: ["CRC32Acceleration"]),
         // SWIM + Lifeguard membership with memberlist's semantics, as a pure state machine.
         .target(
             name: "SWIM",

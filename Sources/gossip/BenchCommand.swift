@@ -248,7 +248,7 @@ struct WireBench: ParsableCommand {
         for _ in 0..<packets { decoded += try codec.decode(packet).messages.count }
         let wall = (clock.now - start).secondsValue
         print(
-            "\(packet.count)-byte packet of \(messages.count) messages: \(Int(Double(packets) / wall)) packets/s, \(format3(wall / Double(packets) * 1e9)) ns each (\(decoded) messages)"
+            "\(packet.count)-byte packet of \(messages.count) messages: \(Int(Double(packets) / wall)) packets/s, \(format3(wall / Double(packets) * 1e9)) ns each (\(decoded) messages; CRC-32 by \(CRC32.folds ? "carry-less folding" : "tables"))"
         )
     }
 }

@@ -107,6 +107,9 @@ final class PartitionRun {
         // Ours-1 and serf-3 on one side, ours-2 and serf-4 on the other; an event on each side.
         try lab.partition([1, 3], [2, 4])
         #expect(waitUntil(timeout: 60) { self.alive(seenBy: 1) == 2 && self.alive(seenBy: 4) == 2 })
+        // memberlist keeps gossiping to dead members for GossipToTheDeadTime (15 s in the local profile), and a
+        // broadcast is sent only a few times: wait that out, so that each side's event goes to its own side.
+        Thread.sleep(forTimeInterval: 16)
         try event("during-a", from: 1)
         try event("during-b", from: 4)
         // Generous: the whole test suite may be running beside it on two cores.
