@@ -43,6 +43,7 @@ final class ChaosRun {
     /// The acknowledged writes: key → (timestamp, value) of the newest acknowledgement.
     var expected: [String: (stamp: [UInt64], value: String)] = [:]
     var acknowledgedIncrements = 0
+    var writes = 0
     var rng = SeededRandom(seed: 2026)
     let ourAgents = 1...5
     let serfHost = 6
@@ -85,24 +86,33 @@ final class ChaosRun {
         try lab.run(host, gossip, arguments + ["--rpc-addr", "127.0.0.1:7373"])
     }
 
-    /// Writes to a random running agent among `hosts`; records the write if it is acknowledged.
-    func write(_ index: Int, among hosts: [Int]) throws {
-        let host = hosts.filter { agents[$0] != nil }[rng.nextIndex(below: hosts.filter { agents[$0] != nil }.count)]
-        if index % 3 == 0 {
-            let result = try control(host, ["kv", "incr", "hits", "1"])
-            if result.status == 0 { acknowledgedIncrements += 1 }
-            return
-        }
-        let key = "key-\(rng.nextIndex(below: 40))"
-        let value = "v\(index)-from-\(host)"
+    /// Writes `value` under `key` on host `host`'s agent; records the write if it is acknowledged (and newer
+    /// than what is recorded for the key) and returns whether it was.
+    @discardableResult
+    func put(_ key: String, _ value: String, on host: Int) throws -> Bool {
         let result = try control(host, ["kv", "put", key, value])
         // "OK milliseconds.logical@node"
-        guard result.status == 0, let stamp = result.output.split(separator: " ").last else { return }
+        guard result.status == 0, let stamp = result.output.split(separator: " ").last else { return false }
         let parts = stamp.split(whereSeparator: { $0 == "." || $0 == "@" }).compactMap {
             UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        if let current = expected[key], current.stamp.lexicographicallyPrecedes(parts) == false { return }
+        if let current = expected[key], !current.stamp.lexicographicallyPrecedes(parts) { return true }
         expected[key] = (parts, value)
+        return true
+    }
+
+    /// `count` writes to random running agents among `hosts`: every third an increment, the rest puts of 40 keys.
+    func randomWrites(_ count: Int, among hosts: [Int]) throws {
+        for _ in 0..<count {
+            let running = hosts.filter { agents[$0] != nil }
+            let host = running[rng.nextIndex(below: running.count)]
+            writes += 1
+            if writes % 3 == 0 {
+                if try control(host, ["kv", "incr", "hits", "1"]).status == 0 { acknowledgedIncrements += 1 }
+            } else {
+                try put("key-\(rng.nextIndex(below: 40))", "v\(writes)-from-\(host)", on: host)
+            }
+        }
     }
 
     /// `key=value` lines an agent lists.
@@ -128,53 +138,29 @@ final class ChaosRun {
         let all = Array(ourAgents)
         #expect(waitUntil(timeout: 20) { self.aliveMembers(seenBy: 1) == 6 })
 
-        var index = 0
-        for _ in 0..<30 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(30, among: all)
         // kill -9 one agent; write to the others; bring it back from its data directory.
         kill9(2)
-        for _ in 0..<15 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(15, among: all)
         try startAgent(2, joining: 3)
-        for _ in 0..<15 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(15, among: all)
 
         // A partition: agents 1–3 on one side, 4–5 and the Serf agent on the other; writes on both sides, and one
         // agent killed and restarted within its side.
         try lab.partition([1, 2, 3], [4, 5, 6])
-        for _ in 0..<20 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(20, among: all)
         // The cut is real: each side declares the other failed, and a write on one side stays there.
         #expect(waitUntil(timeout: 30) { self.aliveMembers(seenBy: 1) == 3 && self.aliveMembers(seenBy: 5) == 3 })
-        #expect(try control(1, ["kv", "put", "side", "a"]).status == 0)
+        #expect(try put("side", "a", on: 1))
         Thread.sleep(forTimeInterval: 2)
         #expect(listing(5)["side"] == nil)
-        expected["side"] = nil
-        #expect(try control(5, ["kv", "put", "side", "b"]).status == 0)  // newer: wins everywhere after healing
-        expected["side"] = ([UInt64.max], "b")
+        #expect(try put("side", "b", on: 5))  // later, so it wins everywhere after healing
         kill9(4)
-        for _ in 0..<10 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(10, among: all)
         try startAgent(4, joining: 5)
-        for _ in 0..<20 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(20, among: all)
         try lab.heal()
-        for _ in 0..<10 {
-            try write(index, among: all)
-            index += 1
-        }
+        try randomWrites(10, among: all)
         // Reconnect finds the other side again.
         #expect(waitUntil(timeout: 60) { self.aliveMembers(seenBy: 1) == 6 && self.aliveMembers(seenBy: 5) == 6 })
 
