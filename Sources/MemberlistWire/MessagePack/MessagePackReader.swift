@@ -6,7 +6,7 @@ import GossipCore
 /// Every read checks the remaining length first and throws ``WireError/truncated(context:needed:)`` rather than
 /// reading past the end; lengths are never trusted beyond the bytes actually present, so a 4 GiB length field
 /// costs nothing.
-public struct MessagePackReader: Sendable {
+public struct MessagePackReader {
     /// How deep arrays and maps may nest in a value being skipped or read generically.
     public static let maximumDepth = 32
 
@@ -17,12 +17,43 @@ public struct MessagePackReader: Sendable {
     /// One past the last byte this reader may read.
     public let end: Int
 
+    /// The start of ``bytes`` while a ``reading(_:range:_:)`` scope holds them in place: reads then load
+    /// straight from memory (every one still checked against ``end`` first).
+    private let base: UnsafeRawPointer?
+
     /// A reader over `bytes[range]` (the whole array by default).
     public init(_ bytes: [UInt8], range: Range<Int>? = nil) {
+        self.init(bytes, range: range, base: nil)
+    }
+
+    private init(_ bytes: [UInt8], range: Range<Int>?, base: UnsafeRawPointer?) {
         self.bytes = bytes
         let range = range ?? bytes.indices
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a reader's range lies within its bytes")
         position = range.lowerBound
         end = range.upperBound
+        self.base = base
+    }
+
+    /// Runs `body` with a reader over `bytes[range]` that loads straight from the array's storage, which stays in
+    /// place for the call: the fast way to decode a whole message.
+    public static func reading<Result>(
+        _ bytes: [UInt8], range: Range<Int>? = nil, _ body: (inout MessagePackReader) throws(WireError) -> Result
+    ) throws(WireError) -> Result {
+        let outcome = bytes.withUnsafeBytes { buffer in
+            Swift.Result { () throws(WireError) -> Result in
+                var reader = MessagePackReader(bytes, range: range, base: buffer.baseAddress)
+                return try body(&reader)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// The byte at `index` (within `0..<end`, checked by the caller).
+    @inline(__always)
+    private func byte(at index: Int) -> UInt8 {
+        if let base { return base.load(fromByteOffset: index, as: UInt8.self) }
+        return bytes[index]
     }
 
     /// Bytes left.
@@ -34,7 +65,7 @@ public struct MessagePackReader: Sendable {
     /// The next byte without consuming it.
     public func peek() throws(WireError) -> UInt8 {
         guard position < end else { throw .truncated(context: "a MessagePack value", needed: 1) }
-        return bytes[position]
+        return byte(at: position)
     }
 
     /// Consumes `count` raw bytes and returns their range in ``bytes``.
@@ -57,7 +88,7 @@ public struct MessagePackReader: Sendable {
     mutating func readByte(_ context: StaticString) throws(WireError) -> UInt8 {
         guard position < end else { throw .truncated(context: "\(context)", needed: 1) }
         defer { position += 1 }
-        return bytes[position]
+        return byte(at: position)
     }
 
     @inline(__always)
@@ -67,6 +98,7 @@ public struct MessagePackReader: Sendable {
         let start = position
         position += size
         // Checked above: the value lies within `bytes`.
+        if let base { return T(bigEndian: base.loadUnaligned(fromByteOffset: start, as: T.self)) }
         return bytes.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: T.self)) }
     }
 
@@ -208,6 +240,10 @@ public struct MessagePackReader: Sendable {
     /// A string; invalid UTF-8 is repaired with replacement characters rather than refused.
     public mutating func readString() throws(WireError) -> String {
         let range = try readBytesRange()
+        if let base {
+            return String(
+                decoding: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+        }
         return bytes.withUnsafeBufferPointer {
             String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
         }
@@ -306,23 +342,28 @@ public struct MessagePackReader: Sendable {
         guard count <= 16 else { return FieldKey(low: 0, high: 0, count: -1) }
         // The range lies within `bytes` (readBytesRange checked it): read it without per-byte bounds checks, as
         // two whole words when 16 bytes can be loaded from its start (almost always), masked to its length.
-        return bytes.withUnsafeBytes { buffer in
-            let start = range.lowerBound
-            var low: UInt64 = 0
-            var high: UInt64 = 0
-            if buffer.count - start >= 16 {
-                low = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-                high = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
-                if count < 8 { low &= (1 &<< UInt64(8 * count)) &- 1 }
-                high = count <= 8 ? 0 : count < 16 ? high & ((1 &<< UInt64(8 * (count - 8))) &- 1) : high
-            } else {
-                for offset in 0..<count {
-                    let byte = UInt64(buffer[start + offset])
-                    if offset < 8 { low |= byte << (8 * offset) } else { high |= byte << (8 * (offset - 8)) }
-                }
+        if let base { return Self.fieldKey(UnsafeRawBufferPointer(start: base, count: bytes.count), range) }
+        return bytes.withUnsafeBytes { Self.fieldKey($0, range) }
+    }
+
+    @inline(__always)
+    private static func fieldKey(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> FieldKey {
+        let start = range.lowerBound
+        let count = range.count
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        if buffer.count - start >= 16 {
+            low = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            high = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+            if count < 8 { low &= (1 &<< UInt64(8 * count)) &- 1 }
+            high = count <= 8 ? 0 : count < 16 ? high & ((1 &<< UInt64(8 * (count - 8))) &- 1) : high
+        } else {
+            for offset in 0..<count {
+                let byte = UInt64(buffer[start + offset])
+                if offset < 8 { low |= byte << (8 * offset) } else { high |= byte << (8 * (offset - 8)) }
             }
-            return FieldKey(low: low, high: high, count: count)
         }
+        return FieldKey(low: low, high: high, count: count)
     }
 }
 

@@ -52,8 +52,15 @@ public enum MemberlistCodec {
     public static func decode(_ bytes: [UInt8], range: Range<Int>? = nil) throws(WireError) -> SWIM.Message {
         let range = range ?? bytes.indices
         guard let first = range.first else { throw .emptyMessage }
-        var reader = MessagePackReader(bytes, range: (first + 1)..<range.upperBound)
-        switch MessageType(rawValue: bytes[first]) {
+        if MessageType(rawValue: bytes[first]) == .user { return .user(Array(bytes[(first + 1)..<range.upperBound])) }
+        return try MessagePackReader.reading(bytes, range: (first + 1)..<range.upperBound) {
+            (reader) throws(WireError) -> SWIM.Message in try decode(type: bytes[first], &reader)
+        }
+    }
+
+    /// Decodes the fields of a message of type `type`.
+    private static func decode(type: UInt8, _ reader: inout MessagePackReader) throws(WireError) -> SWIM.Message {
+        switch MessageType(rawValue: type) {
         case .ping: return .ping(try SWIM.Ping(from: &reader))
         case .indirectPing: return .indirectPing(try SWIM.IndirectPing(from: &reader))
         case .ack: return .ack(try SWIM.Ack(from: &reader))
@@ -72,8 +79,7 @@ public enum MemberlistCodec {
         case .dead:
             let (from, incarnation, node) = try decodeAccusation(&reader)
             return .dead(SWIM.Dead(incarnation: incarnation, node: node, from: from))
-        case .user: return .user(Array(bytes[(first + 1)..<range.upperBound]))
-        default: throw .unknownMessageType(bytes[first])
+        default: throw .unknownMessageType(type)
         }
     }
 
