@@ -78,6 +78,7 @@ public actor GossipNode {
     var lastKnownMembers: [String: SWIM.Member] = [:]
     /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
     var isLeaving = false
+    var resolvingNameConflict = false
     var antiEntropyInFlight = false
     /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
     var replicationCounters = ReplicationStatistics()
@@ -430,6 +431,9 @@ public actor GossipNode {
                 }
             case .event(let event):
                 recordInSnapshot(event)
+                if case .nameConflict(let claimant) = event {
+                    Task { await self.resolveNameConflict(claimant: claimant) }
+                }
                 if case .leaveCompleted = event {
                     leaveCompleted = true
                     resumeLeaveWaiters()

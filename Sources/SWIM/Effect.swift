@@ -43,6 +43,9 @@ extension SWIM {
         case refuted(incarnation: UInt32, accusation: String)
         /// This node's leave announcement has been transmitted; the shell may stop it.
         case leaveCompleted
+        /// Another node at `address` claims this node's name (memberlist "Conflicting address" about the local
+        /// node, its `NotifyConflict`); Serf settles it with a vote (`_serf_conflict`).
+        case nameConflict(address: NodeAddress)
 
         /// One line for a person: `joined node-3 (127.0.0.1:7946)` and so on.
         public var description: String {
@@ -57,6 +60,7 @@ extension SWIM {
             case .refuted(let incarnation, let accusation):
                 return "refutes \(accusation) with incarnation \(incarnation)"
             case .leaveCompleted: return "has announced its leave"
+            case .nameConflict(let address): return "sees its own name claimed by \(address)"
             }
         }
     }

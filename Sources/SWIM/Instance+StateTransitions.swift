@@ -19,7 +19,10 @@ extension SWIM.Instance {
             let member = nodes[known]
             if member.address != alive.address {
                 // A new address is accepted only for a member that left; otherwise two nodes claim one name.
-                guard member.status == .left else { return statistics.recordDrop(.conflictingAddress) }
+                guard member.status == .left else {
+                    if alive.node == name { emit(.nameConflict(address: alive.address)) }
+                    return statistics.recordDrop(.conflictingAddress)
+                }
                 addressChanges = true
             }
         } else {

@@ -585,4 +585,22 @@ struct SerfInteropTests {
         }
         #expect(names == ["v2"], "the old event was not delivered again")
     }
+
+    @Test("two nodes with one name: the cluster votes (_serf_conflict) and the impostor shuts down")
+    func nameConflict() async throws {
+        let serfA = try SerfAgent(name: "serf-c1")
+        let serfB = try SerfAgent(name: "serf-c2", join: serfA.address)
+        let original = Self.node("twin")
+        try await original.start()
+        defer { Task { await original.shutdown() } }
+        #expect(await original.join([serfA.address]) == 1)
+        #expect(await eventually(timeout: 10) { serfB.status(of: "twin") == "alive" })
+        let impostor = Self.node("twin")
+        try await impostor.start()
+        defer { Task { await impostor.shutdown() } }
+        _ = await impostor.join([serfB.address])
+        #expect(await waitUntil(timeout: 20) { await !impostor.isRunning })
+        #expect(await original.isRunning)
+        #expect(serfA.status(of: "twin") == "alive")
+    }
 }
