@@ -1,0 +1,90 @@
+import Foundation
+import GossipCore
+import GossipStorage
+import MemberlistWire
+import Replication
+import SWIM
+
+/// Replication's lifecycle on the node: the advertised capability, the replica opened from the data directory, and
+/// the rumor, anti-entropy and aggregation loops.
+extension GossipNode {
+    /// The tags this node announces: the configured ones, and the capability tag when it replicates.
+    var advertisedTags: [String: String] {
+        var tags = configuration.tags
+        if configuration.replication != nil {
+            tags[ReplicationConfiguration.capabilityTag] = ReplicationConfiguration.capabilityValue
+        }
+        return tags
+    }
+
+    /// Opens the replica's log in the data directory (creating the directory), refusing a damaged file.
+    func openReplica() throws {
+        guard let replication = configuration.replication else { return }
+        guard let directory = replication.dataDirectory else {
+            replica = .inMemory(treeDepth: replication.treeDepth)
+            return
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("replica.log")
+        replica = try ReplicaLog(path: path, treeDepth: replication.treeDepth)
+        if let newest = replica.replica.map.entries.values.map(\.timestamp).max() {
+            hybridClock.observe(newest, wallMilliseconds: wallMilliseconds)
+        }
+        logger.info(
+            "replica opened",
+            metadata: [
+                "gossip.path": "\(path)", "gossip.keys": "\(replica.replica.map.entries.count)",
+                "gossip.torn": "\(replica.tornRecordsDropped)",
+            ])
+    }
+
+    /// Starts the rumor, anti-entropy and aggregation loops.
+    func startReplication() {
+        guard let replication = configuration.replication else { return }
+        replicationTasks.append(
+            repeating(every: replication.gossipInterval) { node in await node.gossipRumors() })
+        replicationTasks.append(
+            repeating(every: replication.aggregationInterval) { node in await node.aggregationRound() })
+        replicationTasks.append(
+            repeating(every: replication.antiEntropyInterval, jittered: true) { node in
+                await node.antiEntropyRound()
+            })
+    }
+
+    /// A task that runs `body` every `interval` (with up to half an interval of random delay first when
+    /// `jittered`, so that nodes started together do not exchange in step) until the node stops.
+    private func repeating(
+        every interval: Duration, jittered: Bool = false,
+        _ body: @escaping @Sendable (GossipNode) async -> Void
+    ) -> Task<Void, Never> {
+        let delay = jittered ? interval * Double.random(in: 0..<0.5, using: &rng) : .zero
+        return Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await body(self)
+            }
+        }
+    }
+
+    /// One anti-entropy exchange with a random replicating peer.
+    func antiEntropyRound() async {
+        guard isRunning, !antiEntropyInFlight, let peer = replicationPeers.randomElement(using: &rng) else { return }
+        antiEntropyInFlight = true
+        defer { antiEntropyInFlight = false }
+        do {
+            let outcome = try await synchronize(with: peer.address)
+            if !outcome.fetched.isEmpty || outcome.pushed > 0 {
+                logger.info(
+                    "anti-entropy repaired",
+                    metadata: [
+                        "gossip.peer": "\(peer.name)", "gossip.fetched": "\(outcome.fetched.count)",
+                        "gossip.pushed": "\(outcome.pushed)",
+                    ])
+            }
+        } catch {
+            logger.debug("anti-entropy failed", metadata: ["gossip.peer": "\(peer.name)", "gossip.error": "\(error)"])
+        }
+    }
+}
