@@ -72,6 +72,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Rejoin the snapshot's members even after a graceful leave (as serf's -rejoin).")
     var rejoin = false
 
+    @Option(help: "How long failed members stay listed before they are reaped. Default: 24h.")
+    var reconnectTimeout: String?
+
+    @Option(help: "How long members that left stay listed before they are reaped. Default: 24h.")
+    var tombstoneTimeout: String?
+
     @Option(help: "A key every RPC client must authenticate with (as serf's -rpc-auth).")
     var rpcAuth: String?
 
@@ -82,7 +88,8 @@ struct AgentCommand: AsyncParsableCommand {
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
             profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, \
-            reconnect_interval, rpc_auth, snapshot_path, rejoin_after_leave. Flags override it.
+            reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave. \
+            Flags override it.
             """)
     var config: String?
 
@@ -109,6 +116,8 @@ struct AgentCommand: AsyncParsableCommand {
         if !alerts.isEmpty { settings.alerts = alerts }
         if let reconnectInterval { settings.reconnectInterval = reconnectInterval }
         if let rpcAuth { settings.rpcAuth = rpcAuth }
+        if let reconnectTimeout { settings.reconnectTimeout = reconnectTimeout }
+        if let tombstoneTimeout { settings.tombstoneTimeout = tombstoneTimeout }
         if let snapshot { settings.snapshotPath = snapshot }
         if rejoin { settings.rejoinAfterLeave = true }
         try settings.validate()
@@ -139,6 +148,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try settings.loadKeyring()
         configuration.replication = try settings.replication()
         configuration.snapshotPath = settings.snapshotPath
+        (configuration.reconnectTimeout, configuration.tombstoneTimeout) = try settings.memberTimeouts()
         configuration.logBroadcast = broadcast
         // As Serf's agent: user events sent with the coalesce flag are coalesced over 3 s (1 s of quiet).
         configuration.userEventCoalescing = (.seconds(3), .seconds(1))

@@ -27,6 +27,10 @@ struct AgentSettings: Equatable {
     /// Time between attempts to reach failed members again (Serf's `reconnect_interval`); `nil` keeps the
     /// profile's 30 s.
     var reconnectInterval: String?
+    /// How long failed members stay listed (Serf's `reconnect_timeout`), like `24h`.
+    var reconnectTimeout = "24h"
+    /// How long members that left stay listed (Serf's `tombstone_timeout`), like `24h`.
+    var tombstoneTimeout = "24h"
     /// The key RPC clients must authenticate with (Serf's `rpc_auth`).
     var rpcAuth: String?
     /// Serf's snapshot file (`snapshot_path`).
@@ -38,6 +42,7 @@ struct AgentSettings: Equatable {
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
         "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
+        "reconnect_timeout", "tombstone_timeout",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -86,6 +91,8 @@ struct AgentSettings: Equatable {
         if let value = try string("anti_entropy_interval") { settings.antiEntropyInterval = value }
         settings.reconnectInterval = try string("reconnect_interval")
         settings.rpcAuth = try string("rpc_auth")
+        if let value = try string("reconnect_timeout") { settings.reconnectTimeout = value }
+        if let value = try string("tombstone_timeout") { settings.tombstoneTimeout = value }
         settings.snapshotPath = try string("snapshot_path")
         if let value = entries["rejoin_after_leave"] {
             guard let flag = value as? Bool else {
@@ -122,6 +129,7 @@ struct AgentSettings: Equatable {
         _ = try replication()
         _ = try alertRules()
         _ = try protocolSettings()
+        _ = try memberTimeouts()
     }
 
     /// The keyring from the key or the keyring file, if either is set.
@@ -182,5 +190,18 @@ struct AgentSettings: Equatable {
             settings.reconnectInterval = interval
         }
         return settings
+    }
+
+    /// The reconnect and tombstone timeouts, each checked.
+    func memberTimeouts() throws -> (reconnect: Duration, tombstone: Duration) {
+        func positive(_ text: String, _ name: String) throws -> Duration {
+            guard let duration = parseDuration(text), duration > .zero else {
+                throw ValidationError("the \(name) must be a duration like 24h, not '\(text)'")
+            }
+            return duration
+        }
+        return (
+            try positive(reconnectTimeout, "reconnect timeout"), try positive(tombstoneTimeout, "tombstone timeout")
+        )
     }
 }

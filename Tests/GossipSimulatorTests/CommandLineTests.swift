@@ -29,6 +29,12 @@ struct CommandLineTests {
             (["sim", "swim", "--latency", "soon"], "--latency"),
             (["sim", "reproduce", "nobody"], "unknown reproduction"),
             (["scenario", "run", "no-such-scenario"], "unknown scenario"),
+            (["sim", "swim", "--duration", "1e30h"], "not a duration"),
+            (["agent", "--node", "x", "--reconnect-timeout", "1e30h"], "reconnect timeout"),
+            (["agent", "--node", "x", "--alert", "median(cpu) > 3"], "alert function 'median'"),
+            (["agent", "--node", "x", "--anti-entropy-interval", "0s"], "anti-entropy interval"),
+            (["keys", "--install", "not-a-key"], "not a base64 AES key"),
+            (["kv", "incr", "seats", "many"], "many"),
         ])
     func badInput(arguments: [String], mention: String) throws {
         let (status, _, error) = try runGossip(arguments)

@@ -174,12 +174,11 @@ extension SWIMSimCommand {
 /// `90s`, `10m`, `1h`, `500ms`, `200us`, or plain seconds.
 func parseDuration(_ text: String) -> Duration? {
     let units: [(String, Double)] = [("us", 0.000_001), ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    for (suffix, scale) in units where text.hasSuffix(suffix) {
-        guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-        return .nanoseconds(Int64(value * scale * 1e9))
-    }
-    guard let value = Double(text), value >= 0, value.isFinite else { return nil }
-    return .nanoseconds(Int64(value * 1e9))
+    let (number, scale) =
+        units.first { text.hasSuffix($0.0) }.map { (text.dropLast($0.0.count), $0.1) } ?? (text[...], 1)
+    // At most about 292 years, what 64 bits of nanoseconds hold; anything else is not a duration.
+    guard let value = Double(number), value >= 0, value.isFinite, value * scale * 1e9 < 9.2e18 else { return nil }
+    return .nanoseconds(Int64(value * scale * 1e9))
 }
 
 extension SWIMExperiment.Formation: ExpressibleByArgument {}
