@@ -78,6 +78,13 @@ extension GossipNode {
         let (wasDead, effects) = instance.forceLeave(name, at: now, using: &rng)
         self.instance = instance
         execute(effects)
-        return wasDead
+        if wasDead { return true }
+        // The protocol may have forgotten a member failed for a while; Serf's list still holds it.
+        guard instance.member(named: name) == nil, memberReaper.status(of: name) == .failed,
+            var member = lastKnownMembers[name]
+        else { return false }
+        member.status = .left
+        execute([.event(.left(member))])
+        return true
     }
 }

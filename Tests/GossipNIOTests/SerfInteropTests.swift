@@ -319,9 +319,13 @@ struct SerfInteropTests {
         #expect(output.contains("Response from 'swift-r': up 3 days"), "\(output)")
         // An ID nobody streamed is refused.
         let bogus = await onDedicatedThread { () -> String? in
-            let client = try? SerfRPCClient(address: rpc.description, authKey: "sekrit")
             let body = MessagePackValue.map([(.string("ID"), .int(99)), (.string("Payload"), .binary([]))])
-            return (try? client?.request("respond", body: body, expectsBody: false))??.error
+            do {
+                let client = try SerfRPCClient(address: rpc.description, authKey: "sekrit")
+                return try client.request("respond", body: body, expectsBody: false).error
+            } catch {
+                return "\(error)"
+            }
         }
         #expect(bogus == "No pending queries matching ID")
         // A query over Serf's 1,024-byte limit is refused with the limit named.
@@ -365,9 +369,10 @@ struct SerfInteropTests {
         #expect(await eventually(timeout: 10) { serfA.status(of: "serf-fl2") == "left" })
 
         // serf-fl1 forces serf-fl3 out: ours shows it left.
-        #expect(await waitUntil(timeout: 30) { await Self.status(of: "serf-fl3", in: ours) == .dead })
+        #expect(await waitUntil(timeout: 30) { await ours.serfStatus(of: "serf-fl3") == .failed })
         _ = await onDedicatedThread { try? serfA.rpc(["force-leave", "serf-fl3"]) }
-        #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-fl3", in: ours) == .left })
+        // Serf's list (the protocol's own may have forgotten the failed member by now, on a loaded machine).
+        #expect(await waitUntil(timeout: 10) { await ours.serfStatus(of: "serf-fl3") == .left })
         #expect(await !ours.forceLeave("serf-fl1"), "an alive member is not forced out")
     }
 

@@ -6,14 +6,13 @@ struct SerfIntentAndSnapshotTests {
     @Test("a stale intent is ignored; a newer one is taken and passed on")
     func staleIntents() {
         var tracker = Serf.IntentTracker()
-        let r1 = tracker.receive(.join, about: "a", at: 5, known: true, now: .zero)
-        #expect(r1)
-        let r2 = tracker.receive(.join, about: "a", at: 5, known: true, now: .zero)
-        #expect(!r2, "the same time again")
-        let r3 = tracker.receive(.leave, about: "a", at: 4, known: true, now: .zero)
-        #expect(!r3, "older than the status")
-        let r4 = tracker.receive(.leave, about: "a", at: 6, known: true, now: .zero)
-        #expect(r4)
+        let taken = [
+            tracker.receive(.join, about: "a", at: 5, known: true, now: .zero),
+            tracker.receive(.join, about: "a", at: 5, known: true, now: .zero),  // the same time again
+            tracker.receive(.leave, about: "a", at: 4, known: true, now: .zero),  // older than the status
+            tracker.receive(.leave, about: "a", at: 6, known: true, now: .zero),
+        ]
+        #expect(taken == [true, false, false, true])
         #expect(tracker.statusTimes["a"] == 6)
         tracker.witnessStatus("a", at: 3)
         #expect(tracker.statusTimes["a"] == 6, "a push-pull never moves a status time back")
@@ -22,22 +21,23 @@ struct SerfIntentAndSnapshotTests {
     @Test("an intent about an unknown node waits for it, and is dropped once older than the timeout")
     func recentIntents() {
         var tracker = Serf.IntentTracker()
-        let r5 = tracker.receive(.leave, about: "late", at: 9, known: false, now: .seconds(1))
-        #expect(r5)
-        let r6 = tracker.receive(.join, about: "late", at: 8, known: false, now: .seconds(2))
-        #expect(!r6, "an older one")
-        let r7 = tracker.memberAppeared("late", now: .seconds(10))
-        #expect(r7 == .leave)
+        let kept = [
+            tracker.receive(.leave, about: "late", at: 9, known: false, now: .seconds(1)),
+            tracker.receive(.join, about: "late", at: 8, known: false, now: .seconds(2)),  // an older one
+        ]
+        #expect(kept == [true, false])
+        let applied = tracker.memberAppeared("late", now: .seconds(10))
+        #expect(applied == .leave)
         #expect(tracker.statusTimes["late"] == 9)
-        let r8 = tracker.receive(.join, about: "late", at: 9, known: true, now: .seconds(11))
-        #expect(!r8)
+        let repeated = tracker.receive(.join, about: "late", at: 9, known: true, now: .seconds(11))
+        #expect(!repeated)
 
-        let r9 = tracker.receive(.join, about: "gone", at: 3, known: false, now: .seconds(0))
-        #expect(r9)
-        let r10 = tracker.memberAppeared("gone", now: .seconds(301))
-        #expect(r10 == nil, "kept for 5 minutes only")
-        let r11 = tracker.receive(.join, about: "x", at: 3, known: false, now: .seconds(0))
-        #expect(r11)
+        let waiting = tracker.receive(.join, about: "gone", at: 3, known: false, now: .seconds(0))
+        #expect(waiting)
+        let tooLate = tracker.memberAppeared("gone", now: .seconds(301))
+        #expect(tooLate == nil, "kept for 5 minutes only")
+        let another = tracker.receive(.join, about: "x", at: 3, known: false, now: .seconds(0))
+        #expect(another)
         tracker.expire(now: .seconds(400))
         #expect(tracker.pendingCount == 0)
     }
