@@ -24,7 +24,15 @@ extension GossipNode {
             replica = .inMemory(treeDepth: replication.treeDepth)
             return
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw KeyValueError("the data directory \(directory) exists and is not a directory")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw KeyValueError("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
         let path = (directory as NSString).appendingPathComponent("replica.log")
         replica = try ReplicaLog(path: path, treeDepth: replication.treeDepth)
         if let newest = replica.replica.map.entries.values.map(\.timestamp).max() {

@@ -12,18 +12,25 @@ final class SnapshotFile {
     private var size: Int
 
     /// Opens (or creates) the file at `path` and replays it.
-    init(path: String) throws {
+    init(path: String) throws(SnapshotError) {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw SnapshotError(description: "cannot create the snapshot file \(path)")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue else {
+                throw SnapshotError(description: "the snapshot path \(path) is a directory, not a file")
             }
+        } else if !FileManager.default.createFile(atPath: path, contents: nil) {
+            throw SnapshotError(description: "cannot create the snapshot file \(path) (errno \(errno))")
         }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        state = Serf.Snapshot(text: String(decoding: data, as: UTF8.self))
-        size = data.count
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            state = Serf.Snapshot(text: String(decoding: data, as: UTF8.self))
+            size = data.count
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.seekToEnd()
+        } catch {
+            throw SnapshotError(description: "cannot open the snapshot file \(path): \(error.localizedDescription)")
+        }
     }
 
     deinit { try? handle.close() }
@@ -60,6 +67,7 @@ final class SnapshotFile {
 }
 
 /// Why the snapshot file could not be used.
-struct SnapshotError: Error, CustomStringConvertible {
-    var description: String
+public struct SnapshotError: Error, CustomStringConvertible {
+    /// A sentence for the command line.
+    public var description: String
 }
