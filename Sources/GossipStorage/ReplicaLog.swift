@@ -154,6 +154,23 @@ public struct ReplicaLog: ~Copyable {
         return Set(winners.map(\.key)).count
     }
 
+    /// Drops tombstones no newer than `horizon` from the replica; the file keeps them until the next
+    /// ``compact()``. Returns how many were dropped.
+    @discardableResult
+    public mutating func collectTombstones(olderThan horizon: Replication.Timestamp) -> Int {
+        replica.collectTombstones(olderThan: horizon)
+    }
+
+    /// Whether the file has grown to more than twice what a compaction would write, and by at least a MiB:
+    /// superseded records are then most of it.
+    public var wantsCompaction: Bool {
+        guard path != nil else { return false }
+        let live = replica.map.entries.reduce(Self.magic.count) {
+            $0 + 8 + 2 + $1.key.utf8.count + 21 + ($1.value.value?.count ?? 0)
+        }
+        return fileBytes > 2 * live && fileBytes - live > 1 << 20
+    }
+
     /// Rewrites the log with only the live entries (and tombstones), replacing the file atomically.
     public mutating func compact() throws(StorageError) {
         guard let path else {

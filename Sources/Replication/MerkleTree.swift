@@ -95,6 +95,20 @@ extension Replication {
             return true
         }
 
+        /// Drops tombstones no newer than `horizon` from the map, its tree and its buckets (see
+        /// ``LWWMap/collectGarbage(seenByAllUpTo:)`` for when that is safe); returns how many.
+        @discardableResult
+        public mutating func collectTombstones(olderThan horizon: Timestamp) -> Int {
+            let expired = map.entries.filter { $0.value.value == nil && $0.value.timestamp <= horizon }
+            for (key, entry) in expired {
+                tree.update(key: key, removing: MerkleTree.digest(key: key, entry: entry), adding: nil)
+                let bucket = tree.bucket(of: key)
+                bucketKeys[bucket]?.remove(key)
+                if bucketKeys[bucket]?.isEmpty == true { bucketKeys[bucket] = nil }
+            }
+            return map.collectGarbage(seenByAllUpTo: horizon)
+        }
+
         /// The entries of bucket `bucket`.
         public func entries(inBucket bucket: Int) -> [(String, LWWMap.Entry)] {
             (bucketKeys[bucket] ?? []).sorted().compactMap { key in map.entries[key].map { (key, $0) } }

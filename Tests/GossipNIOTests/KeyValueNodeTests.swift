@@ -230,4 +230,34 @@ struct KeyValueNodeTests {
         for await event in quiet { quietEvents.append(event.name) }
         #expect(quietEvents.isEmpty)
     }
+
+    @Test("maintenance drops expired tombstones and compacts a log of superseded records; the data survive")
+    func maintenance() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = Self.configuration("tidy", dataDirectory: directory)
+        configuration.replication?.tombstoneHorizon = .seconds(1)
+        configuration.replication?.maintenanceInterval = .milliseconds(200)
+        let node = GossipNode(configuration: configuration, logger: Self.quiet)
+        try await node.start()
+        let value = Array(repeating: UInt8(0x61), count: 1_000)
+        for round in 0..<150 {
+            for key in 0..<10 { try await node.put("hot-\(key)", value + [UInt8(round)]) }
+        }
+        for key in 0..<5 { try await node.delete("hot-\(key)") }
+        let grown = await node.replicationStatistics.logBytes
+        #expect(grown > 1_000_000)
+        // The tombstones expire after a second; the next pass drops them and compacts.
+        #expect(
+            await waitUntil(timeout: 10) {
+                let statistics = await node.replicationStatistics
+                return statistics.keys == 5 && statistics.logBytes < 20_000
+            })
+        await node.shutdown()
+        let reopened = GossipNode(configuration: configuration, logger: Self.quiet)
+        try await reopened.start()
+        #expect(await reopened.keyValues().map(\.key) == (5..<10).map { "hot-\($0)" })
+        #expect(await reopened.value(of: "hot-7") == value + [149])
+        await reopened.shutdown()
+    }
 }

@@ -27,7 +27,8 @@ struct ReplicaLogTests {
             root = log.replica.tree.root
         }
         let reopened = try ReplicaLog(path: path)
-        #expect(reopened.replica.tree.root == root)
+        let reopenedRoot = reopened.replica.tree.root
+        #expect(reopenedRoot == root)
         #expect(reopened.replica.map["sku-7"] == nil)
         #expect(reopened.replica.map["sku-8"] == Array("8".utf8))
         #expect(reopened.recordCount == 201)
@@ -112,8 +113,53 @@ struct ReplicaLogTests {
             root = log.replica.tree.root
         }
         let reopened = try ReplicaLog(path: path)
-        #expect(reopened.replica.tree.root == root)
+        let reopenedRoot = reopened.replica.tree.root
+        #expect(reopenedRoot == root)
         #expect(reopened.recordCount == 51)
         #expect(reopened.replica.map["k3"] == Array("v19".utf8))
+    }
+
+    @Test("expired tombstones leave the replica and its tree as if the keys had never been written")
+    func tombstoneCollection() throws {
+        var log = ReplicaLog.inMemory(treeDepth: 8)
+        var reference = Replication.Replica(treeDepth: 8)
+        for index in 0..<100 {
+            try log.append("sku-\(index)", Self.entry("\(index)", 10))
+            if index >= 10 { reference.apply("sku-\(index)", Self.entry("\(index)", 10)) }
+        }
+        for index in 0..<10 { try log.append("sku-\(index)", Self.entry(nil, 20)) }
+        let early = log.collectTombstones(olderThan: .init(milliseconds: 15))
+        #expect(early == 0, "tombstones newer than the horizon stay")
+        let dropped = log.collectTombstones(olderThan: .init(milliseconds: 25))
+        #expect(dropped == 10)
+        let replica = log.replica
+        #expect(replica.map == reference.map)
+        #expect(replica.tree.root == reference.tree.root)
+        #expect(replica.entries(inBucket: replica.tree.bucket(of: "sku-3")).allSatisfy { $0.0 != "sku-3" })
+    }
+
+    @Test("a log of mostly superseded records asks to be compacted; compaction keeps every live entry")
+    func compactionPolicy() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var log = try ReplicaLog(path: path)
+        for round in 0..<400 {
+            try log.append(
+                contentsOf: (0..<10).map {
+                    Replication.KeyedEntry(
+                        "hot-\($0)", Self.entry(String(repeating: "v", count: 300), UInt64(round + 1)))
+                })
+        }
+        let wantedBefore = log.wantsCompaction
+        #expect(wantedBefore)
+        let root = log.replica.tree.root
+        try log.compact()
+        let wantedAfter = log.wantsCompaction
+        let bytesAfter = log.fileBytes
+        #expect(!wantedAfter)
+        #expect(bytesAfter < 10_000)
+        let reopened = try ReplicaLog(path: path)
+        let reopenedRoot = reopened.replica.tree.root
+        #expect(reopenedRoot == root)
     }
 }

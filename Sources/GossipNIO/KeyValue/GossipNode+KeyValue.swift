@@ -122,8 +122,10 @@ extension GossipNode {
     {
         let wall = wallMilliseconds
         for item in entries { hybridClock.observe(item.entry.timestamp, wallMilliseconds: wall) }
+        let expired = tombstoneHorizon
         let winners = entries.filter { item in
             (replica.replica.map.entries[item.key]?.timestamp ?? .zero) < item.entry.timestamp
+                && (item.entry.value != nil || item.entry.timestamp > expired)
         }
         guard !winners.isEmpty else { return 0 }
         do {

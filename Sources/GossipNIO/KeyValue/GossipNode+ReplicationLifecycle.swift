@@ -57,6 +57,8 @@ extension GossipNode {
             repeating(every: replication.antiEntropyInterval, jittered: true) { node in
                 await node.antiEntropyRound()
             })
+        replicationTasks.append(
+            repeating(every: replication.maintenanceInterval, jittered: true) { node in await node.maintainReplica() })
     }
 
     /// A task that runs `body` every `interval` (with up to half an interval of random delay first when
@@ -94,5 +96,31 @@ extension GossipNode {
         } catch {
             logger.debug("anti-entropy failed", metadata: ["gossip.peer": "\(peer.name)", "gossip.error": "\(error)"])
         }
+    }
+
+    /// Drops expired tombstones and compacts the log when superseded records are most of it.
+    func maintainReplica() {
+        guard configuration.replication != nil else { return }
+        let dropped = replica.collectTombstones(olderThan: tombstoneHorizon)
+        guard replica.wantsCompaction else {
+            if dropped > 0 { logger.debug("tombstones dropped", metadata: ["gossip.count": "\(dropped)"]) }
+            return
+        }
+        let before = replica.fileBytes
+        do {
+            try replica.compact()
+            logger.info(
+                "replica log compacted",
+                metadata: ["gossip.before": "\(before)", "gossip.after": "\(replica.fileBytes)", "gossip.tombstones": "\(dropped)"])
+        } catch {
+            logger.error("replica log compaction failed", metadata: ["gossip.error": "\(error)"])
+        }
+    }
+
+    /// Tombstones no newer than this are expired.
+    var tombstoneHorizon: Replication.Timestamp {
+        let horizon = configuration.replication?.tombstoneHorizon ?? .seconds(24 * 3600)
+        let milliseconds = UInt64(clamping: horizon.components.seconds * 1_000)
+        return Replication.Timestamp(milliseconds: wallMilliseconds > milliseconds ? wallMilliseconds - milliseconds : 0)
     }
 }

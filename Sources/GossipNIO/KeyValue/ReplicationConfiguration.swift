@@ -22,6 +22,13 @@ public struct ReplicationConfiguration: Sendable {
     /// Levels of the Merkle tree (2^depth buckets). Default: 16, so that a million keys make buckets of about
     /// 15 and an exchange's digests stay small; the tree takes 1 MiB.
     public var treeDepth = 16
+    /// How long a deletion's tombstone is kept. Past it the tombstone is dropped, and one arriving from a peer is
+    /// ignored: a replica cut off for longer than this may bring deleted keys back, as with Cassandra's
+    /// `gc_grace_seconds`. Default: 24 hours (Serf's tombstone timeout).
+    public var tombstoneHorizon: Duration = .seconds(24 * 3600)
+    /// Time between maintenance passes: expired tombstones dropped, and the log compacted once superseded
+    /// records are most of it. Default: 60 s.
+    public var maintenanceInterval: Duration = .seconds(60)
     /// Time between push-sum rounds of the aggregates. Default: 200 ms.
     public var aggregationInterval: Duration = .milliseconds(200)
     /// Push-sum rounds per aggregation epoch: every node restarts from its own values at each epoch, so that the
