@@ -111,7 +111,10 @@ extension GossipNode {
             try replica.compact()
             logger.info(
                 "replica log compacted",
-                metadata: ["gossip.before": "\(before)", "gossip.after": "\(replica.fileBytes)", "gossip.tombstones": "\(dropped)"])
+                metadata: [
+                    "gossip.before": "\(before)", "gossip.after": "\(replica.fileBytes)",
+                    "gossip.tombstones": "\(dropped)",
+                ])
         } catch {
             logger.error("replica log compaction failed", metadata: ["gossip.error": "\(error)"])
         }
@@ -121,6 +124,7 @@ extension GossipNode {
     var tombstoneHorizon: Replication.Timestamp {
         let horizon = configuration.replication?.tombstoneHorizon ?? .seconds(24 * 3600)
         let milliseconds = UInt64(clamping: horizon.components.seconds * 1_000)
-        return Replication.Timestamp(milliseconds: wallMilliseconds > milliseconds ? wallMilliseconds - milliseconds : 0)
+        return Replication.Timestamp(
+            milliseconds: wallMilliseconds > milliseconds ? wallMilliseconds - milliseconds : 0)
     }
 }
