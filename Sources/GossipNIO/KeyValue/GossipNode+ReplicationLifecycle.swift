@@ -98,8 +98,9 @@ extension GossipNode {
         }
     }
 
-    /// Drops expired tombstones and compacts the log when superseded records are most of it.
-    func maintainReplica() {
+    /// Drops expired tombstones and compacts the log when superseded records are most of it; runs every
+    /// ``ReplicationConfiguration/maintenanceInterval``, and may be called at any time.
+    public func maintainReplica() {
         guard configuration.replication != nil else { return }
         let dropped = replica.collectTombstones(olderThan: tombstoneHorizon)
         guard replica.wantsCompaction else {
