@@ -199,21 +199,25 @@ struct KeyValueNodeTests {
         let values: [Double] = [10, 20, 30, 40, 50]
         for (node, value) in zip(nodes, values) { try await node.setAggregate("latency", value) }
         // One full epoch (40 rounds of 50 ms) after the values are set, plus the one they were set in.
+        var readings: [AggregateReading] = []
         #expect(
-            await waitUntil(timeout: 15) {
+            await waitUntil(timeout: 30) {
+                readings = []
                 for node in nodes {
+                    // A complete epoch of the five values, in which this node ran at least 30 of its 40 rounds
+                    // (a loaded machine may delay a few).
                     guard let reading = await node.aggregate("latency"), reading.complete,
-                        reading.count == 5
+                        reading.count == 5, reading.rounds >= 30
                     else { return false }
+                    readings.append(reading)
                 }
                 return true
             })
-        for node in nodes {
-            let reading = try #require(await node.aggregate("latency"))
+        for reading in readings {
             let average = try #require(reading.average)
             let bound = try #require(reading.errorBound)
-            // The stated bound holds, and after 40 rounds on 5 nodes it is tight: O(log n + log 1/ε) gives
-            // ε ≈ 2^-(40 / 2 - log2 5) ≈ 10⁻⁵ with the constant 2 of Kempe et al.
+            // The stated bound holds, and after 30 rounds on 5 nodes it is tight: O(log n + log 1/ε) gives
+            // ε ≈ 2^-(30 / 2 - log2 5) ≈ 10⁻⁴ with the constant 2 of Kempe et al.
             #expect(abs(average - 30) <= max(bound, 1e-9) + 1e-9)
             #expect(abs(average - 30) < 0.01)
             #expect(abs((reading.sum ?? 0) - 150) < 0.1)

@@ -50,7 +50,7 @@ struct SerfLayerNodeTests {
             try await node.sendUserEvent(name: "deploy", payload: Array("v\(version)".utf8), coalesce: true)
         }
         try await node.sendUserEvent(name: "alarm", payload: [], coalesce: false)
-        try await Task.sleep(for: .milliseconds(800))
+        try await Task.sleep(for: .milliseconds(2_500))  // past the longest window, with room for a loaded run
         await node.shutdown()
         var delivered: [String] = []
         for await event in events {
