@@ -118,13 +118,16 @@ public struct ReplicaLog: ~Copyable {
     /// on disk (fsync) when this returns.
     @discardableResult
     public mutating func append(_ key: String, _ entry: Replication.LWWMap.Entry) throws(StorageError) -> Bool {
-        try append(contentsOf: [Replication.KeyedEntry(key, entry)]) == 1
+        try !append(contentsOf: [Replication.KeyedEntry(key, entry)]).isEmpty
     }
 
-    /// Applies the entries that win (newer than what the replica holds) and appends them durably with one fsync;
-    /// returns how many won. Checked against the limits first: one entry over a limit refuses the whole batch.
+    /// Applies the entries that win (newer than what the replica holds, and than any earlier one of the batch)
+    /// and appends them durably with one fsync; returns them. Checked against the limits first: one entry over a
+    /// limit refuses the whole batch.
     @discardableResult
-    public mutating func append(contentsOf entries: [Replication.KeyedEntry]) throws(StorageError) -> Int {
+    public mutating func append(
+        contentsOf entries: [Replication.KeyedEntry]
+    ) throws(StorageError) -> [Replication.KeyedEntry] {
         for item in entries {
             guard item.key.utf8.count <= Self.maximumKeyBytes else {
                 throw .tooLarge(field: "key", size: item.key.utf8.count, limit: Self.maximumKeyBytes)
@@ -141,7 +144,7 @@ public struct ReplicaLog: ~Copyable {
             newest[item.key] = item.entry.timestamp
             winners.append(item)
         }
-        guard !winners.isEmpty else { return 0 }
+        guard !winners.isEmpty else { return [] }
         if descriptor >= 0 {
             var bytes: [UInt8] = []
             for item in winners { bytes += Self.record(item.key, item.entry) }
@@ -151,7 +154,7 @@ public struct ReplicaLog: ~Copyable {
         }
         for item in winners { replica.apply(item.key, item.entry) }
         recordCount += winners.count
-        return Set(winners.map(\.key)).count
+        return winners
     }
 
     /// Drops tombstones no newer than `horizon` from the replica; the file keeps them until the next

@@ -31,23 +31,39 @@ extension Replication {
         /// The least-sent rumors that fit in `maximumBytes` of entries, for one gossip round that sends them to
         /// `recipients` peers; each counts as sent that many times and is dropped once it reaches `limit`.
         public mutating func nextBatch(maximumBytes: Int, recipients: Int, limit: Int) -> [KeyedEntry] {
-            guard recipients > 0 else { return [] }
-            var batch: [KeyedEntry] = []
-            var bytes = 0
-            let ordered = pending.sorted { ($0.value.sent, $0.value.order) < ($1.value.sent, $1.value.order) }
-            for (key, rumor) in ordered {
-                let item = KeyedEntry(key, rumor.entry)
-                let size = SyncMessage.encodedSize(of: item)
-                guard bytes + size <= maximumBytes else { continue }
-                batch.append(item)
-                bytes += size
-                if rumor.sent + recipients >= limit {
-                    pending[key] = nil
-                } else {
-                    pending[key]?.sent += recipients
+            nextBatches(count: 1, maximumBytes: maximumBytes, recipients: recipients, limit: limit).first ?? []
+        }
+
+        /// Up to `count` batches of at most `maximumBytes` of entries each, least-sent rumors first, for one round
+        /// (the pending rumors are ordered once for all of them); empty batches are left out.
+        public mutating func nextBatches(count: Int, maximumBytes: Int, recipients: Int, limit: Int) -> [[KeyedEntry]] {
+            guard recipients > 0, count > 0, !pending.isEmpty else { return [] }
+            var ordered = pending.sorted { ($0.value.sent, $0.value.order) < ($1.value.sent, $1.value.order) }[...]
+            var batches: [[KeyedEntry]] = []
+            while batches.count < count, !ordered.isEmpty {
+                var batch: [KeyedEntry] = []
+                var bytes = 0
+                var skipped: [(key: String, value: (entry: LWWMap.Entry, sent: Int, order: UInt64))] = []
+                while let (key, rumor) = ordered.popFirst() {
+                    let item = KeyedEntry(key, rumor.entry)
+                    let size = SyncMessage.encodedSize(of: item)
+                    guard bytes + size <= maximumBytes else {
+                        skipped.append((key, rumor))
+                        continue
+                    }
+                    batch.append(item)
+                    bytes += size
+                    if rumor.sent + recipients >= limit {
+                        pending[key] = nil
+                    } else {
+                        pending[key]?.sent += recipients
+                    }
                 }
+                guard !batch.isEmpty else { break }
+                batches.append(batch)
+                ordered = skipped[...]
             }
-            return batch
+            return batches
         }
     }
 }

@@ -154,5 +154,10 @@ struct SyncProtocolTests {
         rumors.add(KeyedEntry("a", Self.entry("3", 5)))
         #expect(rumors.nextBatch(maximumBytes: 10 * size, recipients: 0, limit: 6).isEmpty)
         #expect(rumors.count == 1)
+        // Several batches in one round: filled in order, each within the budget, every rumor once.
+        rumors.add(KeyedEntry("b", Self.entry("4", 5)))
+        rumors.add(KeyedEntry("c", Self.entry("5", 5)))
+        let batches = rumors.nextBatches(count: 5, maximumBytes: size, recipients: 1, limit: 6)
+        #expect(batches.map { $0.map(\.key) } == [["a"], ["b"], ["c"]])
     }
 }

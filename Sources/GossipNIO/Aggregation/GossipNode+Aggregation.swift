@@ -48,8 +48,7 @@ extension GossipNode {
     var aggregationEpoch: UInt64 {
         guard let replication = configuration.replication else { return 0 }
         let length = replication.aggregationInterval * replication.aggregationRoundsPerEpoch
-        let milliseconds = max(
-            1, length.components.seconds * 1_000 + length.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = max(1, length.nanoseconds / 1_000_000)
         return wallMilliseconds / UInt64(milliseconds)
     }
 

@@ -122,17 +122,16 @@ extension GossipNode {
     {
         let wall = wallMilliseconds
         for item in entries { hybridClock.observe(item.entry.timestamp, wallMilliseconds: wall) }
+        // A tombstone past the horizon was dropped here already: taking it again would only bring it back.
         let expired = tombstoneHorizon
-        let winners = entries.filter { item in
-            (replica.replica.map.entries[item.key]?.timestamp ?? .zero) < item.entry.timestamp
-                && (item.entry.value != nil || item.entry.timestamp > expired)
-        }
-        guard !winners.isEmpty else { return 0 }
+        let candidates = entries.filter { $0.entry.value != nil || $0.entry.timestamp > expired }
+        let winners: [Replication.KeyedEntry]
         do {
-            try replica.append(contentsOf: winners)
+            winners = try replica.append(contentsOf: candidates)
         } catch {
             throw KeyValueError("\(error)")
         }
+        guard !winners.isEmpty else { return 0 }
         if origin == .rumor { winners.forEach(spread) }
         notifyWatchers(winners, origin: origin)
         return winners.count

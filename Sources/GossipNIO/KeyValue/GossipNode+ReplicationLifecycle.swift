@@ -124,7 +124,7 @@ extension GossipNode {
     /// Tombstones no newer than this are expired.
     var tombstoneHorizon: Replication.Timestamp {
         let horizon = configuration.replication?.tombstoneHorizon ?? .seconds(24 * 3600)
-        let milliseconds = UInt64(clamping: horizon.components.seconds * 1_000)
+        let milliseconds = UInt64(clamping: horizon.nanoseconds / 1_000_000)
         return Replication.Timestamp(
             milliseconds: wallMilliseconds > milliseconds ? wallMilliseconds - milliseconds : 0)
     }

@@ -36,11 +36,11 @@ extension GossipNode {
         let peers = Array(replicationPeers.shuffled(using: &rng).prefix(replication.fanout))
         let limit = replication.retransmitMultiplier * Int((log10(Double(replicationPeers.count + 2))).rounded(.up))
         let budget = configuration.settings.udpBufferSize - settings.packetOverhead - 64
-        for _ in 0..<replication.rumorPacketsPerRound {
-            let batch = rumors.nextBatch(
-                maximumBytes: budget - Replication.SyncMessage.listHeaderBytes - 1, recipients: peers.count,
-                limit: max(1, limit))
-            guard !batch.isEmpty else { return }
+        let batches = rumors.nextBatches(
+            count: replication.rumorPacketsPerRound,
+            maximumBytes: budget - Replication.SyncMessage.listHeaderBytes - 1, recipients: peers.count,
+            limit: max(1, limit))
+        for batch in batches {
             let payload = ReplicationPayload.wrap(
                 ReplicationPayload.rumor, Replication.SyncMessage.rumor(batch).encode())
             for peer in peers {

@@ -61,7 +61,7 @@ extension GossipNode {
 
     /// Writes the clocks if they moved, and everything recorded, to disk.
     func flushSnapshot() {
-        guard let snapshot, !isLeaving || snapshot.state.leftGracefully else { return }
+        guard let snapshot else { return }
         let clocks = serf.clocks
         let state = snapshot.state
         if !state.leftGracefully,
