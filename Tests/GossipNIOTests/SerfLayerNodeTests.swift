@@ -50,10 +50,21 @@ struct SerfLayerNodeTests {
             try await node.sendUserEvent(name: "deploy", payload: Array("v\(version)".utf8), coalesce: true)
         }
         try await node.sendUserEvent(name: "alarm", payload: [], coalesce: false)
-        try await Task.sleep(for: .milliseconds(2_500))  // past the longest window, with room for a loaded run
-        await node.shutdown()
+        // Read until the coalesced event arrives (a stop after 20 s ends the stream should it never come), then
+        // stop the node and read what else was delivered.
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(20))
+            await node.shutdown()
+        }
         var delivered: [String] = []
-        for await event in events {
+        var iterator = events.makeAsyncIterator()
+        while let event = await iterator.next() {
+            delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
+            if event.name == "deploy" { break }
+        }
+        deadline.cancel()
+        await node.shutdown()
+        while let event = await iterator.next() {
             delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
         }
         #expect(delivered == ["alarm ", "deploy v3"])
