@@ -8,3 +8,17 @@ public func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () -> T) 
         Thread { continuation.resume(returning: body()) }.start()
     }
 }
+
+/// Runs CPU-bound work on a thread of its own, one such computation at a time in the whole test process, and
+/// awaits its result. Simulations and scenario runs started together would otherwise share the machine's cores
+/// with the tests that time real sockets, and starve their timers; run one by one, they leave those tests a core.
+public func onComputeThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await onDedicatedThread {
+        computeLock.lock()
+        defer { computeLock.unlock() }
+        return body()
+    }
+}
+
+/// Held by the computation that ``onComputeThread(_:)`` is running.
+private let computeLock = NSLock()

@@ -11,7 +11,7 @@ struct ScenarioTests {
     @Test("each scenario's invariants hold in test mode", arguments: slugs)
     func invariantsHold(slug: String) async throws {
         let scenario = try #require(ScenarioCatalog.scenario(named: slug))
-        let result = await onDedicatedThread { scenario.run(ScenarioOptions(mode: .test)) }
+        let result = await onComputeThread { scenario.run(ScenarioOptions(mode: .test)) }
         for invariant in result.invariants where !invariant.holds {
             Issue.record("\(slug): \(invariant.statement)")
         }
@@ -26,7 +26,7 @@ struct ScenarioTests {
     func jsonIsDeterministicAndValid(slug: String) async throws {
         let scenario = try #require(ScenarioCatalog.scenario(named: slug))
         let options = ScenarioOptions(seed: 7, mode: .test)
-        let runs = await onDedicatedThread { (scenario.run(options), scenario.run(options)) }
+        let runs = await onComputeThread { (scenario.run(options), scenario.run(options)) }
         let first = try ScenarioReportWriter.json(runs.0)
         let second = try ScenarioReportWriter.json(runs.1)
         #expect(first == second)

@@ -39,13 +39,13 @@ struct ContinuousAndDedupTests {
         config.fanout = 4
         config.bloomBits = 1 << 16
         let roomyConfig = config
-        let roomy = await onDedicatedThread { BloomDedupSimulation(roomyConfig).run(seed: 1) }
+        let roomy = await onComputeThread { BloomDedupSimulation(roomyConfig).run(seed: 1) }
         #expect(roomy.falsePositives == 0)
         #expect(roomy.duplicatesSuppressed > roomy.deliveries)
         #expect(roomy.messages == roomy.deliveries + roomy.duplicatesSuppressed + roomy.falsePositives - 50)
         config.bloomBits = 256
         let crampedConfig = config
-        let cramped = await onDedicatedThread { BloomDedupSimulation(crampedConfig).run(seed: 1) }
+        let cramped = await onComputeThread { BloomDedupSimulation(crampedConfig).run(seed: 1) }
         #expect(cramped.falsePositives > 0)
         #expect(cramped.coverage < roomy.coverage)
         // The filters' own rate, probed with fresh keys, follows the formula.

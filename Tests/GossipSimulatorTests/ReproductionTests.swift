@@ -7,7 +7,7 @@ import Testing
 struct ReproductionTests {
     @Test("every reproduction passes every row at its reduced size", arguments: Reproduction.names)
     func passes(name: String) async throws {
-        let computed = await onDedicatedThread { Reproduction.named(name, quick: true) }
+        let computed = await onComputeThread { Reproduction.named(name, quick: true) }
         let reproduction = try #require(computed)
         for row in reproduction.rows where !row.passed {
             Issue.record("\(name): \(row.source) \(row.quantity): expected \(row.expected), measured \(row.measured)")

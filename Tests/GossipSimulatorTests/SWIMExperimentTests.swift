@@ -11,7 +11,7 @@ struct SWIMExperimentTests {
         config.crashes = 2
         config.duration = .seconds(90)
         let experiment = SWIMExperiment(config)
-        let outcome = await onDedicatedThread { experiment.run(seed: 3) }
+        let outcome = await onComputeThread { experiment.run(seed: 3) }
         let minimum = SWIM.Settings.lan.suspicionMinimumTimeout(clusterSize: 28).secondsValue
         let maximum = SWIM.Settings.lan.suspicionMaximumTimeout(clusterSize: 28).secondsValue
         #expect(outcome.firstDetection.count == 2)

@@ -41,8 +41,8 @@ struct SpreadKernelTests {
         let n = 2_000
         let runs = 300
         let kernel = SpreadKernel(nodes: n, mode: .pull)
-        let fast = await onDedicatedThread { (0..<runs).map { Double(kernel.run(seed: UInt64($0)).rounds) } }
-        let reference = await onDedicatedThread {
+        let fast = await onComputeThread { (0..<runs).map { Double(kernel.run(seed: UInt64($0)).rounds) } }
+        let reference = await onComputeThread {
             (0..<runs).map { Double(Self.referencePull(n: n, seed: UInt64($0) &+ 1_000_000)) }
         }
         let a = Distribution(fast)

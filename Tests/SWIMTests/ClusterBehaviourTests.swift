@@ -3,8 +3,9 @@ import GossipTestKit
 import SWIM
 import Testing
 
-/// Whole-cluster behaviour of real `SWIM.Instance`s in the test kit's virtual time, LAN preset.
-@Suite("Cluster behaviour in virtual time")
+/// Whole-cluster behaviour of real `SWIM.Instance`s in the test kit's virtual time, LAN preset. Serialized: each
+/// test computes for a while on the cooperative pool, which the tests of real sockets share.
+@Suite("Cluster behaviour in virtual time", .serialized)
 struct ClusterBehaviourTests {
     static let size = 50
     /// LAN, n = 50: suspicion minimum 4 × log10(50) × 1 s = 6.792 s, maximum 6 × that = 40.752 s.
