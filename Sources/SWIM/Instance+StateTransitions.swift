@@ -30,7 +30,7 @@ extension SWIM.Instance {
             guard alive.incarnation > 0 else { return }
             index = insertAtRandomPosition(
                 SWIM.Member(
-                    name: alive.node, address: alive.address, metadata: alive.metadata, incarnation: 0,
+                    name: alive.node, address: alive.address, metadata: [], incarnation: 0,
                     status: .dead, statusChangedAt: now, protocolVersions: alive.protocolVersions),
                 using: &rng)
         }
@@ -39,7 +39,7 @@ extension SWIM.Instance {
         let isLocal = alive.node == name
         if isLocal {
             guard alive.incarnation >= member.incarnation else { return }
-            if alive.incarnation == member.incarnation, alive.metadata == member.metadata,
+            if alive.incarnation == member.incarnation, alive.metadata.elementsEqual(member.metadata),
                 alive.protocolVersions == member.protocolVersions
             {
                 return
@@ -51,10 +51,14 @@ extension SWIM.Instance {
         guard alive.incarnation > member.incarnation || addressChanges else { return }
 
         suspicions[alive.node] = nil
-        enqueueBroadcast(.alive(alive), key: alive.node)
+        // Kept: the metadata is copied out of the packet it arrived in, for the member list and the broadcast.
+        let metadata = Array(alive.metadata)
+        var kept = alive
+        kept.metadata = metadata[...]
+        enqueueBroadcast(.alive(kept), key: alive.node)
         let previous = member
         nodes[index].incarnation = alive.incarnation
-        nodes[index].metadata = alive.metadata
+        nodes[index].metadata = metadata
         nodes[index].address = alive.address
         nodes[index].protocolVersions = alive.protocolVersions
         if previous.status != .alive {
@@ -65,7 +69,7 @@ extension SWIM.Instance {
         case .dead, .left: emit(.joined(nodes[index]))
         case .suspect: emit(.recovered(nodes[index]))
         case .alive:
-            if previous.metadata != alive.metadata || previous.address != alive.address {
+            if previous.metadata != metadata || previous.address != alive.address {
                 emit(.updated(nodes[index]))
             }
         }

@@ -98,14 +98,15 @@ extension SWIM {
         public var node: String
         /// Its address.
         public var address: NodeAddress
-        /// Its metadata.
-        public var metadata: [UInt8]
+        /// Its metadata. A decoded message's metadata is a slice of the packet it came in, so that reading an
+        /// alive allocates nothing; ``Instance`` copies it when it keeps it (when the alive is news).
+        public var metadata: ArraySlice<UInt8>
         /// Its versions.
         public var protocolVersions: ProtocolVersions
 
         /// Creates an alive message.
         public init(
-            incarnation: UInt32, node: String, address: NodeAddress, metadata: [UInt8],
+            incarnation: UInt32, node: String, address: NodeAddress, metadata: ArraySlice<UInt8>,
             protocolVersions: ProtocolVersions
         ) {
             self.incarnation = incarnation
@@ -113,6 +114,16 @@ extension SWIM {
             self.address = address
             self.metadata = metadata
             self.protocolVersions = protocolVersions
+        }
+
+        /// Creates an alive message.
+        public init(
+            incarnation: UInt32, node: String, address: NodeAddress, metadata: [UInt8],
+            protocolVersions: ProtocolVersions
+        ) {
+            self.init(
+                incarnation: incarnation, node: node, address: address, metadata: metadata[...],
+                protocolVersions: protocolVersions)
         }
     }
 

@@ -15,7 +15,7 @@ public struct MessagePackReader {
     /// The next byte to read.
     public private(set) var position: Int
     /// One past the last byte this reader may read.
-    public let end: Int
+    public private(set) var end: Int
 
     /// The start of ``bytes`` while a ``reading(_:range:_:)`` scope holds them in place: reads then load
     /// straight from memory (every one still checked against ``end`` first).
@@ -47,6 +47,14 @@ public struct MessagePackReader {
             }
         }
         return try outcome.get()
+    }
+
+    /// Moves the reader onto `range` of the same bytes, as the packet layer does for each part of a compound.
+    @inline(__always)
+    mutating func move(to range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a reader's range lies within its bytes")
+        position = range.lowerBound
+        end = range.upperBound
     }
 
     /// The byte at `index` (within `0..<end`, checked by the caller).
@@ -204,6 +212,11 @@ public struct MessagePackReader {
     /// A byte string (Go `[]byte`).
     public mutating func readBytes() throws(WireError) -> [UInt8] {
         Array(bytes[try readBytesRange()])
+    }
+
+    /// A byte string as a slice of the bytes being read: it shares their storage, and copies nothing.
+    public mutating func readBytesSlice() throws(WireError) -> ArraySlice<UInt8> {
+        bytes[try readBytesRange()]
     }
 
     /// An IP address from its 4 or 16 raw bytes.

@@ -109,7 +109,7 @@ public struct MessagePackWriter: Sendable {
     }
 
     /// A byte string that Go holds as a nil slice when empty: `c0` for empty, else ``writeBytes(_:)``.
-    public mutating func writeBytesOrNil(_ value: [UInt8]) {
+    public mutating func writeBytesOrNil(_ value: some Collection<UInt8>) {
         if value.isEmpty { writeNil() } else { writeBytes(value) }
     }
 

@@ -50,21 +50,18 @@ public enum MemberlistCodec {
     /// Decodes the message in `bytes[range]` (all of `bytes` by default), its type byte first. Compound,
     /// compress, CRC and stream-only types are the packet and stream layers' business and are refused here.
     public static func decode(_ bytes: [UInt8], range: Range<Int>? = nil) throws(WireError) -> SWIM.Message {
-        let range = range ?? bytes.indices
-        guard let first = range.first else { throw .emptyMessage }
-        if MessageType(rawValue: bytes[first]) == .user { return .user(Array(bytes[(first + 1)..<range.upperBound])) }
-        return try MessagePackReader.reading(bytes, range: (first + 1)..<range.upperBound) {
-            (reader) throws(WireError) -> SWIM.Message in try decode(type: bytes[first], &reader)
-        }
+        try MessagePackReader.reading(bytes, range: range) { (reader) throws(WireError) in try decode(&reader) }
     }
 
-    /// Decodes the fields of a message of type `type`.
-    private static func decode(type: UInt8, _ reader: inout MessagePackReader) throws(WireError) -> SWIM.Message {
-        switch MessageType(rawValue: type) {
-        case .ping: return .ping(try SWIM.Ping(from: &reader))
-        case .indirectPing: return .indirectPing(try SWIM.IndirectPing(from: &reader))
-        case .ack: return .ack(try SWIM.Ack(from: &reader))
-        case .nack:
+    /// Decodes the message from the reader's position to its end, its type byte first.
+    static func decode(_ reader: inout MessagePackReader) throws(WireError) -> SWIM.Message {
+        guard !reader.isAtEnd else { throw .emptyMessage }
+        let type = try reader.readByte("a message type")
+        switch type {
+        case MessageType.ping.rawValue: return .ping(try SWIM.Ping(from: &reader))
+        case MessageType.indirectPing.rawValue: return .indirectPing(try SWIM.IndirectPing(from: &reader))
+        case MessageType.ack.rawValue: return .ack(try SWIM.Ack(from: &reader))
+        case MessageType.nack.rawValue:
             var sequenceNumber: UInt32 = 0
             try reader.readFields { (key, reader) throws(WireError) in
                 guard key == "SeqNo" else { return false }
@@ -72,13 +69,14 @@ public enum MemberlistCodec {
                 return true
             }
             return .nack(SWIM.Nack(sequenceNumber: sequenceNumber))
-        case .suspect:
+        case MessageType.suspect.rawValue:
             let (from, incarnation, node) = try decodeAccusation(&reader)
             return .suspect(SWIM.Suspect(incarnation: incarnation, node: node, from: from))
-        case .alive: return .alive(try SWIM.Alive(from: &reader))
-        case .dead:
+        case MessageType.alive.rawValue: return .alive(try SWIM.Alive(from: &reader))
+        case MessageType.dead.rawValue:
             let (from, incarnation, node) = try decodeAccusation(&reader)
             return .dead(SWIM.Dead(incarnation: incarnation, node: node, from: from))
+        case MessageType.user.rawValue: return .user(try reader.readRaw(reader.remaining, context: "a user message"))
         default: throw .unknownMessageType(type)
         }
     }

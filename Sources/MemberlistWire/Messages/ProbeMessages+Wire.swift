@@ -124,7 +124,7 @@ extension SWIM.Alive {
 }
 
 extension MemberlistCodec {
-    static func checkedMetadata(_ metadata: [UInt8]) throws(WireError) -> [UInt8] {
+    static func checkedMetadata<Bytes: Collection<UInt8>>(_ metadata: Bytes) throws(WireError) -> Bytes {
         guard metadata.count <= maximumMetadataSize else {
             throw .metadataTooLarge(size: metadata.count, limit: maximumMetadataSize)
         }
@@ -157,7 +157,8 @@ struct MemberRecordFields {
     let nameKey: StaticString
     var ip: IPAddress?
     var incarnation: UInt32 = 0
-    var metadata: [UInt8] = []
+    /// A slice of the packet or stream being read.
+    var metadata: ArraySlice<UInt8> = []
     var name = ""
     var port: UInt16 = 0
     var state: UInt64 = 0
@@ -172,7 +173,7 @@ struct MemberRecordFields {
         switch key {
         case "Addr": ip = try reader.readOptionalIPAddress(field: "Addr")
         case "Incarnation": incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
-        case "Meta": metadata = try reader.readBytes()
+        case "Meta": metadata = try reader.readBytesSlice()
         case nameKey: name = try reader.readString()
         case "Port": port = try reader.readUnsigned(UInt16.self, field: "Port")
         case "State": state = try reader.readUnsigned()
@@ -186,7 +187,7 @@ struct MemberRecordFields {
         NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port)
     }
 
-    func checkedMetadata() throws(WireError) -> [UInt8] { try MemberlistCodec.checkedMetadata(metadata) }
+    func checkedMetadata() throws(WireError) -> ArraySlice<UInt8> { try MemberlistCodec.checkedMetadata(metadata) }
 
     func versions() throws(WireError) -> SWIM.ProtocolVersions {
         try MemberlistCodec.required(protocolVersions, field: "Vsn")

@@ -130,40 +130,48 @@ public struct PacketCodec: Sendable {
                 if requireEncryption { throw error }
             }
         }
-        try decodeLayer(plaintext, range: plaintext.indices, depth: 0, into: &packet)
+        try MessagePackReader.reading(plaintext) { (reader) throws(WireError) in
+            try decodeLayer(&reader, range: plaintext.indices, depth: 0, into: &packet)
+        }
         return packet
     }
 
+    /// Decodes the layer in `range` of the reader's bytes: the reader moves from part to part, and each message is
+    /// read straight from the packet.
     private func decodeLayer(
-        _ bytes: [UInt8], range: Range<Int>, depth: Int, into packet: inout DecodedPacket
+        _ reader: inout MessagePackReader, range: Range<Int>, depth: Int, into packet: inout DecodedPacket
     ) throws(WireError) {
         guard let first = range.first else { throw .emptyMessage }
         guard depth < Self.maximumNesting else { throw .nestingTooDeep(limit: Self.maximumNesting) }
-        switch MessageType(rawValue: bytes[first]) {
-        case .hasCRC:
+        let bytes = reader.bytes
+        switch bytes[first] {
+        case MessageType.hasCRC.rawValue:
             guard range.count >= 5 else { throw .truncated(context: "a CRC header", needed: 5 - range.count) }
             let expected = bytes[(first + 1)..<(first + 5)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             let computed = CRC32.checksum(bytes[(first + 5)..<range.upperBound])
             guard expected == computed else { throw .checksumMismatch(expected: expected, computed: computed) }
             packet.hadChecksum = true
-            try decodeLayer(bytes, range: (first + 5)..<range.upperBound, depth: depth + 1, into: &packet)
-        case .compress:
+            try decodeLayer(&reader, range: (first + 5)..<range.upperBound, depth: depth + 1, into: &packet)
+        case MessageType.compress.rawValue:
             packet.wasCompressed = true
             let inflated = try Self.inflate(bytes, range: range, limit: maximumInflatedSize)
-            try decodeLayer(inflated, range: inflated.indices, depth: depth + 1, into: &packet)
-        case .compound:
+            try MessagePackReader.reading(inflated) { (inner) throws(WireError) in
+                try decodeLayer(&inner, range: inflated.indices, depth: depth + 1, into: &packet)
+            }
+        case MessageType.compound.rawValue:
             let (parts, truncated) = try Compound.parts(of: bytes, range: range)
             packet.truncatedParts += truncated
             packet.messages.reserveCapacity(packet.messages.count + parts.count)
             for part in parts {
                 do {
-                    try decodeLayer(bytes, range: part, depth: depth + 1, into: &packet)
+                    try decodeLayer(&reader, range: part, depth: depth + 1, into: &packet)
                 } catch {
                     packet.partErrors.append(error)
                 }
             }
         default:
-            packet.messages.append(try MemberlistCodec.decode(bytes, range: range))
+            reader.move(to: range)
+            packet.messages.append(try MemberlistCodec.decode(&reader))
         }
     }
 }

@@ -16,6 +16,11 @@ public enum SerfTags {
         return writer.bytes
     }
 
+    /// The tags in `metadata` (for example a decoded alive's, a slice of its packet).
+    public static func decode(_ metadata: ArraySlice<UInt8>) throws(WireError) -> [String: String] {
+        try decode(Array(metadata))
+    }
+
     /// The tags in `metadata`.
     public static func decode(_ metadata: [UInt8]) throws(WireError) -> [String: String] {
         guard metadata.first == magicByte else {

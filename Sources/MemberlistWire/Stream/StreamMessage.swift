@@ -39,7 +39,7 @@ extension SWIM.NodeState {
         var fields = MemberRecordFields(nameKey: "Name")
         try reader.readFields { (key, reader) throws(WireError) in try fields.read(key, &reader) }
         self.init(
-            name: fields.name, address: try fields.address(), metadata: try fields.checkedMetadata(),
+            name: fields.name, address: try fields.address(), metadata: Array(try fields.checkedMetadata()),
             incarnation: fields.incarnation, status: try fields.status(), protocolVersions: try fields.versions())
     }
 }
