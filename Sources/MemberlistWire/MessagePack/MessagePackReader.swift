@@ -1,5 +1,11 @@
 import GossipCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads MessagePack from a byte array, accepting every form a Go peer may write: str8 and bin for strings and
 /// byte strings, any integer width for any integer field, `nil` for an empty byte string, array or map.
 ///
@@ -59,7 +65,7 @@ public struct MessagePackReader {
 
     /// The byte at `index` (within `0..<end`, checked by the caller).
     @inline(__always)
-    private func byte(at index: Int) -> UInt8 {
+    func byte(at index: Int) -> UInt8 {
         if let base { return base.load(fromByteOffset: index, as: UInt8.self) }
         return bytes[index]
     }
@@ -105,9 +111,14 @@ public struct MessagePackReader {
         guard size <= remaining else { throw .truncated(context: "\(context)", needed: size - remaining) }
         let start = position
         position += size
-        // Checked above: the value lies within `bytes`.
-        if let base { return T(bigEndian: base.loadUnaligned(fromByteOffset: start, as: T.self)) }
-        return bytes.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: T.self)) }
+        return bigEndian(at: start)
+    }
+
+    /// The big-endian integer at `index` (its bytes within `0..<end`, checked by the caller).
+    @inline(__always)
+    private func bigEndian<T: FixedWidthInteger>(at index: Int) -> T {
+        if let base { return T(bigEndian: base.loadUnaligned(fromByteOffset: index, as: T.self)) }
+        return bytes.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: index, as: T.self)) }
     }
 
     /// Consumes a `nil` if one is next; returns whether it did.
@@ -225,17 +236,12 @@ public struct MessagePackReader {
     }
 
     private func ipAddress(in range: Range<Int>, field: StaticString) throws(WireError) -> IPAddress {
-        func word(_ start: Int, _ count: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for index in start..<(start + count) { value = value << 8 | UInt64(bytes[index]) }
-            return value
-        }
         switch range.count {
         case 4:
-            return .v4(UInt32(word(range.lowerBound, 4)))
+            return .v4(bigEndian(at: range.lowerBound))
         case 16:
-            let high = word(range.lowerBound, 8)
-            let low = word(range.lowerBound + 8, 8)
+            let high: UInt64 = bigEndian(at: range.lowerBound)
+            let low: UInt64 = bigEndian(at: range.lowerBound + 8)
             // An IPv4-mapped IPv6 address is the IPv4 address, as IPAddress(bytes:) reads it.
             return high == 0 && low >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: low)) : .v6(high: high, low: low)
         default:
@@ -254,8 +260,17 @@ public struct MessagePackReader {
     public mutating func readString() throws(WireError) -> String {
         let range = try readBytesRange()
         if let base {
-            return String(
-                decoding: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+            let source = base + range.lowerBound
+            let count = range.count
+            if count <= 15 {
+                let copied = String(unsafeUninitializedCapacity: count) { buffer in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(start: source, count: count))
+                    return count
+                }
+                return copied
+            }
+            return String(decoding: UnsafeRawBufferPointer(start: source, count: count), as: UTF8.self)
         }
         return bytes.withUnsafeBufferPointer {
             String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
@@ -346,6 +361,40 @@ public struct MessagePackReader {
                 try skipValue()
             }
         }
+    }
+
+    /// Consumes `name` as the next map key if it is there written as memberlist writes keys (a fixstr); returns
+    /// whether it did. Decoders use it to follow memberlist's own field order on a fast path, and fall back to
+    /// ``readFields(_:)`` at the first surprise.
+    @inline(__always)
+    public mutating func consumeKey(_ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        guard let base, count < 32, position + count < end,
+            base.load(fromByteOffset: position, as: UInt8.self) == 0xA0 | UInt8(count),
+            memcmp(base + position + 1, name.utf8Start, count) == 0
+        else { return false }
+        position += count + 1
+        return true
+    }
+
+    /// Consumes a map header of exactly `count` pairs in its one-byte form; returns whether it did.
+    @inline(__always)
+    public mutating func consumeMapHeader(_ count: Int) -> Bool {
+        guard count < 16, position < end, byte(at: position) == 0x80 | UInt8(count) else { return false }
+        position += 1
+        return true
+    }
+
+    /// Goes back to `position`, one this reader passed, to read again from there.
+    public mutating func rewind(to position: Int) {
+        precondition(position <= self.position && position >= 0, "a reader rewinds to a position it passed")
+        self.position = position
+    }
+
+    /// Goes back to `position` and returns `nil`: how a fast path gives up.
+    public mutating func rewound<Value>(to position: Int) -> Value? {
+        rewind(to: position)
+        return nil
     }
 
     /// A map key, packed for comparison without building a `String`.

@@ -96,6 +96,16 @@ public enum MemberlistCodec {
     static func decodeAccusation(
         _ reader: inout MessagePackReader
     ) throws(WireError) -> (from: String, incarnation: UInt32, node: String) {
+        // Fast path: the three fields in memberlist's order, keys as fixstr.
+        let start = reader.position
+        if reader.consumeMapHeader(3), reader.consumeKey("From") {
+            let from = try reader.readString()
+            if reader.consumeKey("Incarnation") {
+                let incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
+                if reader.consumeKey("Node") { return (from, incarnation, try reader.readString()) }
+            }
+        }
+        reader.rewind(to: start)
         var from = ""
         var incarnation: UInt32 = 0
         var node = ""

@@ -13,6 +13,10 @@ extension SWIM.Ping {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
+        if let ping = try Self.inMemberlistOrder(&reader) {
+            self = ping
+            return
+        }
         var target = ""
         var sequenceNumber: UInt32 = 0
         var source = SourceFields()
@@ -26,6 +30,33 @@ extension SWIM.Ping {
         }
         self.init(
             target: target, sequenceNumber: sequenceNumber, source: source.nodeAddress(), sourceNode: source.node)
+    }
+}
+
+extension SWIM.Ping {
+    /// The ping at the reader, if its fields come exactly as memberlist writes them (`Node`, `SeqNo`, then the
+    /// three source fields or none, keys as fixstr); `nil` (the reader back where it started) otherwise.
+    private static func inMemberlistOrder(_ reader: inout MessagePackReader) throws(WireError) -> SWIM.Ping? {
+        let start = reader.position
+        let withSource = reader.consumeMapHeader(5)
+        guard withSource || reader.consumeMapHeader(2), reader.consumeKey("Node") else {
+            return reader.rewound(to: start)
+        }
+        let target = try reader.readString()
+        guard reader.consumeKey("SeqNo") else { return reader.rewound(to: start) }
+        let sequenceNumber = try reader.readUnsigned(UInt32.self, field: "SeqNo")
+        guard withSource else {
+            return SWIM.Ping(target: target, sequenceNumber: sequenceNumber, source: nil, sourceNode: "")
+        }
+        guard reader.consumeKey("SourceAddr") else { return reader.rewound(to: start) }
+        let address = try reader.readOptionalIPAddress(field: "SourceAddr")
+        guard reader.consumeKey("SourceNode") else { return reader.rewound(to: start) }
+        let sourceNode = try reader.readString()
+        guard reader.consumeKey("SourcePort") else { return reader.rewound(to: start) }
+        let port = try reader.readUnsigned(UInt16.self, field: "SourcePort")
+        return SWIM.Ping(
+            target: target, sequenceNumber: sequenceNumber, source: address.map { NodeAddress(ip: $0, port: port) },
+            sourceNode: sourceNode)
     }
 }
 
@@ -115,11 +146,40 @@ extension SWIM.Alive {
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
+        if let alive = try Self.inMemberlistOrder(&reader) {
+            self = alive
+            return
+        }
         var fields = MemberRecordFields(nameKey: "Node")
         try reader.readFields { (key, reader) throws(WireError) in try fields.read(key, &reader) }
         self.init(
             incarnation: fields.incarnation, node: fields.name, address: try fields.address(),
             metadata: try fields.checkedMetadata(), protocolVersions: try fields.versions())
+    }
+}
+
+extension SWIM.Alive {
+    /// The alive at the reader, if its fields come exactly as memberlist writes them (all six, in order, keys as
+    /// fixstr): the fast path for every alive a memberlist or Serf node sends. `nil` (the reader back where it
+    /// started) at the first other key.
+    private static func inMemberlistOrder(_ reader: inout MessagePackReader) throws(WireError) -> SWIM.Alive? {
+        let start = reader.position
+        guard reader.consumeMapHeader(6), reader.consumeKey("Addr") else { return reader.rewound(to: start) }
+        let ip = try reader.readOptionalIPAddress(field: "Addr")
+        guard reader.consumeKey("Incarnation") else { return reader.rewound(to: start) }
+        let incarnation = try reader.readUnsigned(UInt32.self, field: "Incarnation")
+        guard reader.consumeKey("Meta") else { return reader.rewound(to: start) }
+        let metadata = try MemberlistCodec.checkedMetadata(try reader.readBytesSlice())
+        guard reader.consumeKey("Node") else { return reader.rewound(to: start) }
+        let node = try reader.readString()
+        guard reader.consumeKey("Port") else { return reader.rewound(to: start) }
+        let port = try reader.readUnsigned(UInt16.self, field: "Port")
+        guard reader.consumeKey("Vsn") else { return reader.rewound(to: start) }
+        let versions = try reader.readProtocolVersions()
+        return SWIM.Alive(
+            incarnation: incarnation, node: node,
+            address: NodeAddress(ip: try MemberlistCodec.required(ip, field: "Addr"), port: port), metadata: metadata,
+            protocolVersions: versions)
     }
 }
 
@@ -146,8 +206,8 @@ extension MessagePackReader {
         }
         let b = range.lowerBound
         return SWIM.ProtocolVersions(
-            protocolMin: bytes[b], protocolMax: bytes[b + 1], protocolCurrent: bytes[b + 2], delegateMin: bytes[b + 3],
-            delegateMax: bytes[b + 4], delegateCurrent: bytes[b + 5])
+            protocolMin: byte(at: b), protocolMax: byte(at: b + 1), protocolCurrent: byte(at: b + 2),
+            delegateMin: byte(at: b + 3), delegateMax: byte(at: b + 4), delegateCurrent: byte(at: b + 5))
     }
 }
 

@@ -27,21 +27,29 @@ public enum Compound {
     public static func parts(
         of bytes: [UInt8], range: Range<Int>
     ) throws(WireError) -> (parts: [Range<Int>], truncatedParts: Int) {
+        var parts: [Range<Int>] = []
+        let truncated = try forEachPart(of: bytes, range: range) { parts.append($0) }
+        return (parts, truncated)
+    }
+
+    /// Calls `body` with the range of each part of the compound in `bytes[range]` (its type byte first), in order,
+    /// and returns how many parts the end of the packet cut short. Allocates nothing.
+    static func forEachPart(
+        of bytes: [UInt8], range: Range<Int>, _ body: (Range<Int>) -> Void
+    ) throws(WireError) -> Int {
         guard range.count >= 2 else { throw .truncated(context: "a compound header", needed: 2 - range.count) }
         let count = Int(bytes[range.lowerBound + 1])
         let lengthsStart = range.lowerBound + 2
         guard range.upperBound - lengthsStart >= 2 * count else {
             throw .truncated(context: "compound lengths", needed: 2 * count - (range.upperBound - lengthsStart))
         }
-        var parts: [Range<Int>] = []
-        parts.reserveCapacity(count)
         var offset = lengthsStart + 2 * count
         for index in 0..<count {
             let length = Int(bytes[lengthsStart + 2 * index]) << 8 | Int(bytes[lengthsStart + 2 * index + 1])
-            guard offset + length <= range.upperBound else { return (parts, count - index) }
-            parts.append(offset..<(offset + length))
+            guard offset + length <= range.upperBound else { return count - index }
+            body(offset..<(offset + length))
             offset += length
         }
-        return (parts, 0)
+        return 0
     }
 }

@@ -159,11 +159,9 @@ public struct PacketCodec: Sendable {
                 try decodeLayer(&inner, range: inflated.indices, depth: depth + 1, into: &packet)
             }
         case MessageType.compound.rawValue:
-            let (parts, truncated) = try Compound.parts(of: bytes, range: range)
-            packet.truncatedParts += truncated
-            packet.messages.reserveCapacity(packet.messages.count + parts.count)
-            for part in parts {
-                do {
+            if range.count >= 2 { packet.messages.reserveCapacity(packet.messages.count + Int(bytes[first + 1])) }
+            packet.truncatedParts += try Compound.forEachPart(of: bytes, range: range) { part in
+                do throws(WireError) {
                     try decodeLayer(&reader, range: part, depth: depth + 1, into: &packet)
                 } catch {
                     packet.partErrors.append(error)
