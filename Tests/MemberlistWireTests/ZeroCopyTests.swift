@@ -34,6 +34,29 @@ struct ZeroCopyTests {
         #expect(member.metadata == Array(alives[0].metadata))
         #expect(!inPacket.contains(member.metadata.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }))
     }
+
+    @Test("decoding into a kept result replaces everything it held: messages, part errors and layer flags")
+    func decodeIntoKeptResult() throws {
+        var rng = SeededRandom(seed: 2)
+        var codec = PacketCodec()
+        let messages = SampleTraffic.typicalGossipPacket()
+        let compressed = codec.encode(messages, addChecksum: true, using: &rng)[0]
+        var kept = PacketCodec.DecodedPacket()
+        try codec.decode(compressed, into: &kept)
+        #expect(kept == (try codec.decode(compressed)))
+        #expect(kept.wasCompressed && kept.hadChecksum && kept.messages == messages)
+
+        // A compound with a part of unknown type: the good part, and the bad part's error.
+        let mixed = try Compound.encode([MemberlistCodec.encode(messages[0]), [0x63]])
+        try codec.decode(mixed, into: &kept)
+        #expect(kept == (try codec.decode(mixed)))
+        #expect(kept.messages == [messages[0]] && kept.partErrors == [.unknownMessageType(0x63)])
+        #expect(!kept.wasCompressed && !kept.hadChecksum)
+
+        codec.compression = false
+        try codec.decode(codec.encode([messages[1]], addChecksum: false, using: &rng)[0], into: &kept)
+        #expect(kept.messages == [messages[1]] && kept.partErrors.isEmpty)
+    }
 }
 
 /// memberlist's own field order is read on a fast path; every other order and form a peer may write falls back to

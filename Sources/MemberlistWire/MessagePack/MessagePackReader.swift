@@ -263,12 +263,12 @@ public struct MessagePackReader {
             let source = base + range.lowerBound
             let count = range.count
             if count <= 15 {
-                let copied = String(unsafeUninitializedCapacity: count) { buffer in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                        from: UnsafeRawBufferPointer(start: source, count: count))
+                // Short enough to live inside the String value: filled byte by byte (no call to memmove for a
+                // few bytes) and validated as it is made, invalid UTF-8 repaired as `String(decoding:)` does.
+                return String(unsafeUninitializedCapacity: count) { buffer in
+                    for offset in 0..<count { buffer[offset] = source.load(fromByteOffset: offset, as: UInt8.self) }
                     return count
                 }
-                return copied
             }
             return String(decoding: UnsafeRawBufferPointer(start: source, count: count), as: UTF8.self)
         }

@@ -41,6 +41,9 @@ public struct PacketCodec: Sendable {
         public var hadChecksum = false
         /// Whether it was compressed.
         public var wasCompressed = false
+
+        /// An empty result, to decode into with ``PacketCodec/decode(_:into:)``.
+        public init() {}
     }
 
     /// The datagrams that carry `messages`: one unless more than 127 parts had to be split. `addChecksum` adds
@@ -121,6 +124,24 @@ public struct PacketCodec: Sendable {
     /// Decodes one received datagram.
     public func decode(_ datagram: [UInt8]) throws(WireError) -> DecodedPacket {
         var packet = DecodedPacket()
+        try decodeLayers(datagram, into: &packet)
+        return packet
+    }
+
+    /// Decodes one received datagram into `packet`, replacing what it held but keeping the storage of its
+    /// arrays: a receive loop that keeps one ``DecodedPacket`` decodes typical packets without allocating.
+    public func decode(_ datagram: [UInt8], into packet: inout DecodedPacket) throws(WireError) {
+        packet.messages.removeAll(keepingCapacity: true)
+        packet.partErrors.removeAll(keepingCapacity: true)
+        packet.truncatedParts = 0
+        packet.wasEncrypted = false
+        packet.hadChecksum = false
+        packet.wasCompressed = false
+        try decodeLayers(datagram, into: &packet)
+    }
+
+    /// Decrypts when a keyring is set, then decodes every layer into `packet`, which holds nothing yet.
+    private func decodeLayers(_ datagram: [UInt8], into packet: inout DecodedPacket) throws(WireError) {
         var plaintext = datagram
         if let keyring {
             do {
@@ -133,7 +154,6 @@ public struct PacketCodec: Sendable {
         try MessagePackReader.reading(plaintext) { (reader) throws(WireError) in
             try decodeLayer(&reader, range: plaintext.indices, depth: 0, into: &packet)
         }
-        return packet
     }
 
     /// Decodes the layer in `range` of the reader's bytes: the reader moves from part to part, and each message is
@@ -143,9 +163,9 @@ public struct PacketCodec: Sendable {
     ) throws(WireError) {
         guard let first = range.first else { throw .emptyMessage }
         guard depth < Self.maximumNesting else { throw .nestingTooDeep(limit: Self.maximumNesting) }
-        let bytes = reader.bytes
-        switch bytes[first] {
+        switch reader.byte(at: first) {
         case MessageType.hasCRC.rawValue:
+            let bytes = reader.bytes
             guard range.count >= 5 else { throw .truncated(context: "a CRC header", needed: 5 - range.count) }
             let expected = bytes[(first + 1)..<(first + 5)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             let computed = CRC32.checksum(bytes[(first + 5)..<range.upperBound])
@@ -154,11 +174,12 @@ public struct PacketCodec: Sendable {
             try decodeLayer(&reader, range: (first + 5)..<range.upperBound, depth: depth + 1, into: &packet)
         case MessageType.compress.rawValue:
             packet.wasCompressed = true
-            let inflated = try Self.inflate(bytes, range: range, limit: maximumInflatedSize)
+            let inflated = try Self.inflate(reader.bytes, range: range, limit: maximumInflatedSize)
             try MessagePackReader.reading(inflated) { (inner) throws(WireError) in
                 try decodeLayer(&inner, range: inflated.indices, depth: depth + 1, into: &packet)
             }
         case MessageType.compound.rawValue:
+            let bytes = reader.bytes
             if range.count >= 2 { packet.messages.reserveCapacity(packet.messages.count + Int(bytes[first + 1])) }
             packet.truncatedParts += try Compound.forEachPart(of: bytes, range: range) { part in
                 do throws(WireError) {
