@@ -11,13 +11,22 @@ public struct Keyring: Sendable, Equatable {
     public static let overhead = 1 + 12 + 16
 
     /// The installed keys, primary first.
-    public private(set) var keys: [[UInt8]]
+    public private(set) var keys: [[UInt8]] {
+        didSet { symmetricKeys = keys.map { SymmetricKey(data: $0) } }
+    }
+
+    /// ``keys`` made ready for AES-GCM once, rather than for every packet.
+    private var symmetricKeys: [SymmetricKey]
 
     /// A keyring whose primary key is `primaryKey`.
     public init(primaryKey: [UInt8]) throws(WireError) {
         try Self.validate(primaryKey)
         keys = [primaryKey]
+        symmetricKeys = [SymmetricKey(data: primaryKey)]
     }
+
+    /// Keyrings are equal when they hold the same keys in the same order.
+    public static func == (lhs: Keyring, rhs: Keyring) -> Bool { lhs.keys == rhs.keys }
 
     /// A keyring with `keys`, the first one primary; there must be at least one.
     public init(keys: [[UInt8]]) throws(WireError) {
@@ -68,8 +77,7 @@ public struct Keyring: Sendable, Equatable {
     public func seal(_ plaintext: [UInt8], additionalData: [UInt8] = [], nonce: [UInt8]) -> [UInt8] {
         // Both can only fail for a wrong nonce or key size, which this type rules out.
         let box = try! AES.GCM.seal(
-            plaintext, using: SymmetricKey(data: primaryKey), nonce: try! AES.GCM.Nonce(data: nonce),
-            authenticating: additionalData)
+            plaintext, using: symmetricKeys[0], nonce: try! AES.GCM.Nonce(data: nonce), authenticating: additionalData)
         var sealed: [UInt8] = [1]
         sealed.reserveCapacity(Self.overhead + plaintext.count)
         sealed.append(contentsOf: nonce)
@@ -80,18 +88,19 @@ public struct Keyring: Sendable, Equatable {
 
     /// The plaintext of `sealed`, opened with the first installed key that authenticates it.
     public func open(_ sealed: some Collection<UInt8>, additionalData: [UInt8] = []) throws(WireError) -> [UInt8] {
-        let sealed = Array(sealed)
+        if let bytes = sealed as? [UInt8] { return try open(bytes: bytes, additionalData: additionalData) }
+        return try open(bytes: Array(sealed), additionalData: additionalData)
+    }
+
+    private func open(bytes sealed: [UInt8], additionalData: [UInt8]) throws(WireError) -> [UInt8] {
         guard sealed.count >= Self.overhead else {
             throw .truncated(context: "an encrypted message", needed: Self.overhead - sealed.count)
         }
         guard sealed[0] == 1 else { throw .unsupportedEncryptionVersion(sealed[0]) }
-        guard
-            let box = try? AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: sealed[1..<13]), ciphertext: sealed[13..<(sealed.count - 16)],
-                tag: sealed[(sealed.count - 16)...])
-        else { throw .noKeyDecrypts(keysTried: 0) }
-        for key in keys {
-            if let plaintext = try? AES.GCM.open(box, using: SymmetricKey(data: key), authenticating: additionalData) {
+        // Nonce, ciphertext and tag, as they follow the version byte.
+        guard let box = try? AES.GCM.SealedBox(combined: sealed[1...]) else { throw .noKeyDecrypts(keysTried: 0) }
+        for key in symmetricKeys {
+            if let plaintext = try? AES.GCM.open(box, using: key, authenticating: additionalData) {
                 return Array(plaintext)
             }
         }
