@@ -100,6 +100,23 @@ struct RoundTripTests {
         }
     }
 
+    @Test("a user message too long for a compound part is sent alone, the others around it still grouped, in order")
+    func oversizedPart() throws {
+        var rng = SeededRandom(seed: 2)
+        var codec = PacketCodec()
+        codec.compression = false
+        let nacks = (0..<4).map { SWIM.Message.nack(SWIM.Nack(sequenceNumber: UInt32($0))) }
+        let long = SWIM.Message.user(Array(repeating: 0x2A, count: 70_000))
+        let messages = [nacks[0], long, nacks[1], nacks[2], nacks[3]]
+        let packets = codec.encode(messages, addChecksum: true, using: &rng)
+        #expect(packets.count == 3)
+        #expect(
+            packets.map { $0[5] } == [
+                MessageType.nack.rawValue, MessageType.user.rawValue, MessageType.compound.rawValue,
+            ])
+        #expect(try packets.flatMap { try codec.decode($0).messages } == messages)
+    }
+
     @Test("push-pull states of 1,000 members with user state round-trip through the stream codec")
     func pushPull() throws {
         var generator = Generator(rng: SeededRandom(seed: 9))

@@ -89,11 +89,16 @@ public struct MessagePackWriter: Sendable {
 
     /// A byte string (Go `[]byte`): raw in ``Style/goMsgpackRaw``, bin in ``Style/modern``.
     public mutating func writeBytes(_ value: some Collection<UInt8>) {
+        writeBytesHeader(value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    /// The header of a byte string of `count` bytes, in this writer's style.
+    mutating func writeBytesHeader(_ count: Int) {
         switch style {
         case .goMsgpackRaw:
-            writeStringHeader(value.count)
+            writeStringHeader(count)
         case .modern:
-            let count = value.count
             if count < 0x100 {
                 bytes.append(0xC4)
                 bytes.append(UInt8(count))
@@ -105,7 +110,6 @@ public struct MessagePackWriter: Sendable {
                 appendBigEndian(UInt32(count))
             }
         }
-        bytes.append(contentsOf: value)
     }
 
     /// A byte string that Go holds as a nil slice when empty: `c0` for empty, else ``writeBytes(_:)``.

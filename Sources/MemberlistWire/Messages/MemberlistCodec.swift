@@ -130,7 +130,7 @@ public enum MemberlistCodec {
     static func encodeSourceFields(_ source: NodeAddress?, node: String, into writer: inout MessagePackWriter) {
         if let source {
             writer.writeKey("SourceAddr")
-            writer.writeBytes(source.ip.bytes)
+            writer.writeIPAddress(source.ip)
         }
         if !node.isEmpty {
             writer.writeKey("SourceNode")

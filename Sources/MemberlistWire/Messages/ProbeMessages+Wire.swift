@@ -74,7 +74,7 @@ extension SWIM.IndirectPing {
         writer.writeUnsigned(UInt64(sequenceNumber))
         MemberlistCodec.encodeSourceFields(source, node: sourceNode, into: &writer)
         writer.writeKey("Target")
-        writer.writeBytes(targetAddress.ip.bytes)
+        writer.writeIPAddress(targetAddress.ip)
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
@@ -132,7 +132,7 @@ extension SWIM.Alive {
     func encode(into writer: inout MessagePackWriter) {
         writer.writeMapHeader(6)
         writer.writeKey("Addr")
-        writer.writeBytes(address.ip.bytes)
+        writer.writeIPAddress(address.ip)
         writer.writeKey("Incarnation")
         writer.writeUnsigned(UInt64(incarnation))
         writer.writeKey("Meta")
@@ -142,7 +142,7 @@ extension SWIM.Alive {
         writer.writeKey("Port")
         writer.writeUnsigned(UInt64(address.port))
         writer.writeKey("Vsn")
-        writer.writeBytes(protocolVersions.bytes)
+        writer.writeProtocolVersions(protocolVersions)
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {

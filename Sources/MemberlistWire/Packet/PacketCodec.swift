@@ -51,24 +51,43 @@ public struct PacketCodec: Sendable {
     public func encode(
         _ messages: [SWIM.Message], addChecksum: Bool, using rng: inout some RandomNumberGenerator
     ) -> [[UInt8]] {
-        guard !messages.isEmpty else { return [] }
-        var payloads: [[UInt8]] = []
-        if messages.count == 1 {
-            payloads.append(MemberlistCodec.encode(messages[0]))
-        } else {
-            var start = 0
-            while start < messages.count {
-                let chunk = messages[start..<min(messages.count, start + Compound.maximumParts)]
-                start += chunk.count
-                if chunk.count == 1 {
-                    payloads.append(MemberlistCodec.encode(chunk[chunk.startIndex]))
-                } else {
-                    // Parts are non-empty (each has its type byte) and few, so this cannot fail.
-                    payloads.append(try! Compound.encode(chunk.map(MemberlistCodec.encode)))
+        var datagrams: [[UInt8]] = []
+        var start = 0
+        while start < messages.count {
+            // Up to 127 messages a compound; a user message too long for a compound part travels alone.
+            var end = start + 1
+            if !Self.travelsAlone(messages[start]) {
+                while end < messages.count, end - start < Compound.maximumParts, !Self.travelsAlone(messages[end]) {
+                    end += 1
                 }
             }
+            datagrams.append(wrap(Self.payload(messages[start..<end]), addChecksum: addChecksum, using: &rng))
+            start = end
         }
-        return payloads.map { wrap($0, addChecksum: addChecksum, using: &rng) }
+        return datagrams
+    }
+
+    /// A user message whose encoding is longer than a compound part may be (65,535 bytes).
+    private static func travelsAlone(_ message: SWIM.Message) -> Bool {
+        if case .user(let payload) = message { payload.count >= Int(UInt16.max) } else { false }
+    }
+
+    /// `messages` (1 to 127, each short enough to be a compound part) as one payload: the message alone, or a
+    /// compound written into one buffer, each part's length filled in once the part is written.
+    static func payload(_ messages: ArraySlice<SWIM.Message>) -> [UInt8] {
+        guard messages.count > 1 else { return MemberlistCodec.encode(messages[messages.startIndex]) }
+        var writer = MessagePackWriter(capacity: 2 + 2 * messages.count + 160 * messages.count)
+        writer.writeRaw(CollectionOfOne(MessageType.compound.rawValue))
+        writer.writeRaw(CollectionOfOne(UInt8(messages.count)))
+        writer.writeRaw(repeatElement(0, count: 2 * messages.count))
+        for (index, message) in messages.enumerated() {
+            let partStart = writer.bytes.count
+            MemberlistCodec.encode(message, into: &writer)
+            let length = writer.bytes.count - partStart
+            writer.bytes[2 + 2 * index] = UInt8(truncatingIfNeeded: length >> 8)
+            writer.bytes[3 + 2 * index] = UInt8(truncatingIfNeeded: length)
+        }
+        return writer.bytes
     }
 
     /// Applies the compression, CRC and encryption layers to an encoded payload.
@@ -80,11 +99,15 @@ public struct PacketCodec: Sendable {
         }
         if addChecksum {
             let crc = CRC32.checksum(packet)
-            packet =
-                [
-                    MessageType.hasCRC.rawValue, UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF),
-                    UInt8(crc & 0xFF),
-                ] + packet
+            var framed: [UInt8] = []
+            framed.reserveCapacity(5 + packet.count)
+            framed.append(MessageType.hasCRC.rawValue)
+            framed.append(UInt8(truncatingIfNeeded: crc >> 24))
+            framed.append(UInt8(truncatingIfNeeded: crc >> 16))
+            framed.append(UInt8(truncatingIfNeeded: crc >> 8))
+            framed.append(UInt8(truncatingIfNeeded: crc))
+            framed.append(contentsOf: packet)
+            packet = framed
         }
         if let keyring, encryptOutgoing {
             packet = keyring.seal(packet, using: &rng)

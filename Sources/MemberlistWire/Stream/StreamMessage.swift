@@ -20,7 +20,7 @@ extension SWIM.NodeState {
     func encode(into writer: inout MessagePackWriter) {
         writer.writeMapHeader(7)
         writer.writeKey("Addr")
-        writer.writeBytes(address.ip.bytes)
+        writer.writeIPAddress(address.ip)
         writer.writeKey("Incarnation")
         writer.writeUnsigned(UInt64(incarnation))
         writer.writeKey("Meta")
@@ -32,7 +32,7 @@ extension SWIM.NodeState {
         writer.writeKey("State")
         writer.writeUnsigned(UInt64(status.rawValue))
         writer.writeKey("Vsn")
-        writer.writeBytes(protocolVersions.bytes)
+        writer.writeProtocolVersions(protocolVersions)
     }
 
     init(from reader: inout MessagePackReader) throws(WireError) {
