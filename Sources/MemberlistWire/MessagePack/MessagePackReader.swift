@@ -364,8 +364,8 @@ public struct MessagePackReader {
     }
 
     /// Consumes `name` as the next map key if it is there written as memberlist writes keys (a fixstr); returns
-    /// whether it did. Decoders use it to follow memberlist's own field order on a fast path, and fall back to
-    /// ``readFields(_:)`` at the first surprise.
+    /// whether it did (never outside a ``reading(_:range:_:)`` scope). Decoders use it to follow memberlist's own
+    /// field order on a fast path, and fall back to ``readFields(_:)`` at the first surprise.
     @inline(__always)
     public mutating func consumeKey(_ name: StaticString) -> Bool {
         let count = name.utf8CodeUnitCount
