@@ -32,6 +32,8 @@ public actor GossipNode {
     public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
     /// Shell counters: traffic and drops.
     public private(set) var statistics = NodeStatistics()
+    /// The last datagram's messages, kept so that decoding the next one reuses their storage.
+    var receivedPacket = PacketCodec.DecodedPacket()
 
     let logger: Logger
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -338,9 +340,8 @@ public actor GossipNode {
         guard isRunning, var instance else { return }
         statistics.packetsIn += 1
         statistics.bytesIn += datagram.bytes.count
-        let packet: PacketCodec.DecodedPacket
         do {
-            packet = try packetCodec.decode(datagram.bytes)
+            try packetCodec.decode(datagram.bytes, into: &receivedPacket)
         } catch {
             countDrop(error)
             statistics.packetsDropped += 1
@@ -348,13 +349,13 @@ public actor GossipNode {
                 "dropped a datagram", metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
             return
         }
-        for error in packet.partErrors {
+        for error in receivedPacket.partErrors {
             countDrop(error)
             statistics.partsDropped += 1
         }
         var effects: [SWIM.Effect] = []
         var serfMessages: [(message: SerfMessage, payload: [UInt8])] = []
-        for message in packet.messages {
+        for message in receivedPacket.messages {
             if case .user(let payload) = message, ReplicationPayload.isReplication(payload) {
                 receiveReplication(payload, from: datagram.sender)
                 continue
