@@ -77,6 +77,8 @@ public actor GossipNode {
     var reaperTask: Task<Void, Never>?
     var memberReaper = Serf.MemberReaper()
     var coalescer: Serf.UserEventCoalescer<SerfMessage.UserEvent>?
+    /// The timer that flushes the open coalescing window.
+    var coalescedFlush: Task<Void, Never>?
     var lastKnownMembers: [String: SWIM.Member] = [:]
     /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
     var isLeaving = false
@@ -192,13 +194,7 @@ public actor GossipNode {
         execute(effects)
         startReplication()
         startSnapshots(rejoining: previousMembers)
-        let reapInterval = configuration.reapInterval
-        reaperTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: reapInterval)
-                await self?.reapMembers()
-            }
-        }
+        reaperTask = repeating(every: configuration.reapInterval) { node in await node.reapMembers() }
     }
 
     /// The settings with the packet overhead of encryption accounted for.
@@ -268,6 +264,7 @@ public actor GossipNode {
         replicationTasks = []
         snapshotTask?.cancel()
         reaperTask?.cancel()
+        coalescedFlush?.cancel()
         flushSnapshot()
         try? await datagramChannel?.close()
         try? await streamChannel?.close()

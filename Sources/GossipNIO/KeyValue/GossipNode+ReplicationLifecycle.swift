@@ -61,23 +61,6 @@ extension GossipNode {
             repeating(every: replication.maintenanceInterval, jittered: true) { node in await node.maintainReplica() })
     }
 
-    /// A task that runs `body` every `interval` (with up to half an interval of random delay first when
-    /// `jittered`, so that nodes started together do not exchange in step) until the node stops.
-    private func repeating(
-        every interval: Duration, jittered: Bool = false,
-        _ body: @escaping @Sendable (GossipNode) async -> Void
-    ) -> Task<Void, Never> {
-        let delay = jittered ? interval * Double.random(in: 0..<0.5, using: &rng) : .zero
-        return Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await body(self)
-            }
-        }
-    }
-
     /// One anti-entropy exchange with a random replicating peer.
     func antiEntropyRound() async {
         guard isRunning, !antiEntropyInFlight, let peer = replicationPeers.randomElement(using: &rng) else { return }
@@ -123,9 +106,9 @@ extension GossipNode {
 
     /// Tombstones no newer than this are expired.
     var tombstoneHorizon: Replication.Timestamp {
-        let horizon = configuration.replication?.tombstoneHorizon ?? .seconds(24 * 3600)
+        let horizon = (configuration.replication ?? ReplicationConfiguration()).tombstoneHorizon
         let milliseconds = UInt64(clamping: horizon.nanoseconds / 1_000_000)
-        return Replication.Timestamp(
-            milliseconds: wallMilliseconds > milliseconds ? wallMilliseconds - milliseconds : 0)
+        let wall = wallMilliseconds
+        return Replication.Timestamp(milliseconds: wall > milliseconds ? wall - milliseconds : 0)
     }
 }

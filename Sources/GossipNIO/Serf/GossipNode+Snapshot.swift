@@ -30,12 +30,7 @@ extension GossipNode {
     /// enough, as Serf's rejoin).
     func startSnapshots(rejoining previous: [NodeAddress]) {
         guard snapshot != nil else { return }
-        snapshotTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                await self?.flushSnapshot()
-            }
-        }
+        snapshotTask = repeating(every: .milliseconds(500)) { node in await node.flushSnapshot() }
         guard !previous.isEmpty else { return }
         Task {
             for address in previous.shuffled() where await self.join([address]) > 0 {
