@@ -44,27 +44,25 @@ extension GossipNode {
         if coalescer == nil {
             coalescer = Serf.UserEventCoalescer(period: windows.period, quiescentPeriod: windows.quiescentPeriod)
         }
-        _ = coalescer?.add(event, name: event.name, at: event.lamportTime, now: sinceStart)
-        scheduleCoalescedFlush()
-    }
-
-    /// One timer for the open coalescing window, set for its deadline unless one is set already.
-    func scheduleCoalescedFlush() {
-        guard coalescedFlush == nil, let deadline = coalescer?.deadline else { return }
-        let delay = deadline - sinceStart
-        coalescedFlush = Task { [weak self] in
-            try? await Task.sleep(for: delay)
+        let now = sinceStart
+        guard let deadline = coalescer?.add(event, name: event.name, at: event.lamportTime, now: now) else { return }
+        Task { [weak self] in
+            try? await Task.sleep(for: deadline - now)
             await self?.flushCoalescedEvents()
         }
     }
 
     func flushCoalescedEvents() {
-        coalescedFlush = nil
         for event in coalescer?.flush(now: sinceStart) ?? [] {
             for subscriber in userEventSubscribers.values { subscriber.yield(event) }
         }
-        // A window still open (events arrived after the timer was set, and moved its deadline) is waited for again.
-        scheduleCoalescedFlush()
+        // A window that has not closed yet (an event arrived meanwhile, or the timer woke early) is looked at again.
+        if let held = coalescer?.heldCount, held > 0 {
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(100))
+                await self?.flushCoalescedEvents()
+            }
+        }
     }
 
     static func broadcastKey(of event: SerfMessage.UserEvent) -> String {

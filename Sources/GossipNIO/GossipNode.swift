@@ -77,8 +77,6 @@ public actor GossipNode {
     var reaperTask: Task<Void, Never>?
     var memberReaper = Serf.MemberReaper()
     var coalescer: Serf.UserEventCoalescer<SerfMessage.UserEvent>?
-    /// The timer that flushes the open coalescing window.
-    var coalescedFlush: Task<Void, Never>?
     var lastKnownMembers: [String: SWIM.Member] = [:]
     /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
     var isLeaving = false
@@ -264,7 +262,6 @@ public actor GossipNode {
         replicationTasks = []
         snapshotTask?.cancel()
         reaperTask?.cancel()
-        coalescedFlush?.cancel()
         flushSnapshot()
         try? await datagramChannel?.close()
         try? await streamChannel?.close()

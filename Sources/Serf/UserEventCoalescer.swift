@@ -30,13 +30,7 @@ extension Serf {
                 newest[name] = (lamportTime, event)
                 order.append(name)
             }
-            return deadline ?? now
-        }
-
-        /// When the open window may close (ask ``flush(now:)`` then), or `nil` when nothing is held. It only moves
-        /// later as events arrive, never past the window's start plus ``period``.
-        public var deadline: Duration? {
-            windowStart.map { min($0 + period, lastArrival + quiescentPeriod) }
+            return min(windowStart! + period, now + quiescentPeriod)
         }
 
         /// The held events, oldest name first, if the window has closed by `now`; otherwise none.
