@@ -11,10 +11,13 @@ import Replication
 /// Format: the 8 magic bytes `GOSSIPL1`, then records of `[length: UInt32][CRC-32 of payload: UInt32][payload]`
 /// (little-endian), a payload being `[key length: UInt16][key][milliseconds: UInt64][logical: UInt32][node: UInt32]
 /// [has value: UInt8][value length: UInt32][value]`. ``append(_:_:)`` returns only after `fsync`, so an
-/// acknowledged write survives `kill -9` and power loss. On open, a last record cut short (a write that was never
-/// acknowledged) is dropped and the file truncated to the last whole record; any other damage (a checksum that does
-/// not match, a record that does not parse) is refused with ``StorageError/corrupted(path:offset:reason:)`` rather
-/// than served.
+/// acknowledged write survives `kill -9` and power loss. An append that fails (a full disk, an I/O error, a failed
+/// fsync) leaves the file as it was before it: the bytes it may have written are cut away before the error is
+/// thrown, or, if even that fails, before the next append is allowed, so a later acknowledged write never lies
+/// behind a fragment. On open, a last record cut short (a write that was never acknowledged) is dropped and the file
+/// truncated to the last whole record, but only when no whole record lies behind it; any other damage (a checksum
+/// that does not match, a record that does not parse, a whole record behind a cut-short one) is refused with
+/// ``StorageError/corrupted(path:offset:reason:)`` rather than served.
 public struct ReplicaLog: ~Copyable {
     /// The longest key, in bytes (``Replication/maximumKeyBytes``).
     public static let maximumKeyBytes = Replication.maximumKeyBytes
@@ -28,8 +31,11 @@ public struct ReplicaLog: ~Copyable {
     public private(set) var replica: Replication.Replica
     /// Records in the file, superseded ones included.
     public private(set) var recordCount = 0
-    /// Bytes in the file.
+    /// Bytes in the file that hold whole, durable records (and the magic): where the next record goes.
     public private(set) var fileBytes = 0
+    /// Whether a failed append may have left bytes past ``fileBytes`` that could not yet be cut away; the next
+    /// append cuts them first, and refuses to write while it cannot.
+    public private(set) var needsRollback = false
     /// Records dropped at open because the last one was cut short.
     public private(set) var tornRecordsDropped = 0
     private var descriptor: Int32
@@ -73,7 +79,7 @@ public struct ReplicaLog: ~Copyable {
 
     private mutating func replay(_ bytes: [UInt8]) throws(StorageError) {
         if bytes.isEmpty {
-            try writeAll(Self.magic)
+            try Self.writeAll(Self.magic, to: descriptor, at: 0, path: displayPath)
             try sync()
             fileBytes = Self.magic.count
             return
@@ -89,7 +95,7 @@ public struct ReplicaLog: ~Copyable {
             guard length <= 8 + Self.maximumKeyBytes + Self.maximumValueBytes + 64 else {
                 throw .corrupted(path: displayPath, offset: offset, reason: "a record length of \(length) bytes")
             }
-            guard bytes.count - offset - 8 >= length else { break }  // a payload cut short: a torn write
+            guard bytes.count - offset - 8 >= length else { break }  // a payload cut short: a torn write, if last
             let payload = bytes[(offset + 8)..<(offset + 8 + length)]
             guard CRC32.checksum(payload) == checksum else {
                 throw .corrupted(path: displayPath, offset: offset, reason: "the record's checksum does not match")
@@ -102,6 +108,13 @@ public struct ReplicaLog: ~Copyable {
             offset += 8 + length
         }
         if offset < bytes.count {
+            // Only a write in progress when the process died may be cut: if a whole record follows, the short one
+            // is damage in the middle of the log, and what follows may have been acknowledged.
+            if let later = Self.wholeRecord(in: bytes, after: offset) {
+                throw .corrupted(
+                    path: displayPath, offset: offset,
+                    reason: "a record cut short is followed by a whole record at byte \(later)")
+            }
             tornRecordsDropped = 1
             guard ftruncate(descriptor, off_t(offset)) == 0 else {
                 throw .io(path: displayPath, operation: "truncate", errno: errno)
@@ -146,10 +159,19 @@ public struct ReplicaLog: ~Copyable {
         }
         guard !winners.isEmpty else { return [] }
         if descriptor >= 0 {
+            if needsRollback { try rollBack() }
             var bytes: [UInt8] = []
             for item in winners { bytes += Self.record(item.key, item.entry) }
-            try writeAll(bytes)
-            try sync()
+            do {
+                try Self.writeAll(bytes, to: descriptor, at: fileBytes, path: displayPath)
+                try sync()
+            } catch {
+                // The batch was not acknowledged: cut whatever part of it reached the file, so that the file is
+                // exactly the acknowledged records. If the cut fails too, the next append retries it first.
+                needsRollback = true
+                try? rollBack()
+                throw error
+            }
             fileBytes += bytes.count
         }
         for item in winners { replica.apply(item.key, item.entry) }
@@ -185,10 +207,13 @@ public struct ReplicaLog: ~Copyable {
         guard fresh >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
         var bytes = Self.magic
         for (key, entry) in replica.map.entries.sorted(by: { $0.key < $1.key }) { bytes += Self.record(key, entry) }
-        let written = bytes.withUnsafeBytes { write(fresh, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fresh) == 0 else {
+        do throws(StorageError) {
+            try Self.writeAll(bytes, to: fresh, at: 0, path: temporary)
+            guard fsync(fresh) == 0 else { throw StorageError.io(path: temporary, operation: "fsync", errno: errno) }
+        } catch {
             close(fresh)
-            throw .io(path: temporary, operation: "write", errno: errno)
+            unlink(temporary)
+            throw error
         }
         guard rename(temporary, path) == 0 else {
             close(fresh)
@@ -207,13 +232,53 @@ public struct ReplicaLog: ~Copyable {
         fileBytes = bytes.count
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws(StorageError) {
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw .io(path: displayPath, operation: "write", errno: errno) }
+    /// Cuts the file back to ``fileBytes`` (the last durable record) and syncs the cut.
+    private mutating func rollBack() throws(StorageError) {
+        guard ftruncate(descriptor, off_t(fileBytes)) == 0 else {
+            throw .io(path: displayPath, operation: "truncate after a failed write", errno: errno)
+        }
+        try sync()
+        needsRollback = false
+    }
+
+    /// Writes all of `bytes` at `offset`, going on after short writes: a full disk shows as a short write first
+    /// and as `ENOSPC` on the next call, and only that call's `errno` says why.
+    private static func writeAll(
+        _ bytes: [UInt8], to descriptor: Int32, at offset: Int, path: String
+    ) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes {
+                pwrite(descriptor, $0.baseAddress! + done, $0.count - done, off_t(offset + done))
+            }
+            if result < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: code)
+            }
+            guard result > 0 else { throw .io(path: path, operation: "write", errno: EIO) }
+            done += result
+        }
     }
 
     private func sync() throws(StorageError) {
         guard fsync(descriptor) == 0 else { throw .io(path: displayPath, operation: "fsync", errno: errno) }
+    }
+
+    /// The offset of the first whole record (a plausible length, a matching checksum, a payload that parses) that
+    /// starts after `offset`, if any.
+    static func wholeRecord(in bytes: [UInt8], after offset: Int) -> Int? {
+        let smallestPayload = 2 + 8 + 4 + 4 + 1 + 4
+        var candidate = offset + 1
+        while bytes.count - candidate >= 8 + smallestPayload {
+            let length = Int(uint32(bytes, candidate))
+            if length >= smallestPayload, length <= bytes.count - candidate - 8 {
+                let payload = bytes[(candidate + 8)..<(candidate + 8 + length)]
+                if CRC32.checksum(payload) == uint32(bytes, candidate + 4), decode(payload) != nil { return candidate }
+            }
+            candidate += 1
+        }
+        return nil
     }
 
     static func record(_ key: String, _ entry: Replication.LWWMap.Entry) -> [UInt8] {

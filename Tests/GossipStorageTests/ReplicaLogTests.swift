@@ -163,3 +163,118 @@ struct ReplicaLogTests {
         #expect(reopenedRoot == root)
     }
 }
+
+/// A small tmpfs that a test can fill: root only (CI runs as root), unmounted when the test ends.
+struct SmallFilesystem: ~Copyable {
+    let directory: String
+
+    static var isAvailable: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount") }
+
+    init(kilobytes: Int) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", directory]
+        try mount.run()
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+
+    deinit {
+        let unmount = Process()
+        unmount.executableURL = URL(fileURLWithPath: "/bin/umount")
+        unmount.arguments = [directory]
+        try? unmount.run()
+        unmount.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+@Suite("The replica log on a full disk")
+struct ReplicaLogFullDiskTests {
+    @Test(
+        "a write refused for lack of space leaves the file as it was; once space is back, writes succeed and all survive",
+        .enabled(if: SmallFilesystem.isAvailable, "needs root to mount a small tmpfs"))
+    func fullDisk() throws {
+        let filesystem = try SmallFilesystem(kilobytes: 256)
+        let path = filesystem.directory + "/replica.log"
+        let filler = filesystem.directory + "/filler"
+        // Most of the space goes to a file that is deleted later, "space freed by the operator".
+        try Data(count: 160 * 1024).write(to: URL(fileURLWithPath: filler))
+        var acknowledged: [String: [UInt8]] = [:]
+        var refusal: StorageError?
+        do {
+            var log = try ReplicaLog(path: path)
+            for index in 0..<1000 {
+                let value = [UInt8](repeating: UInt8(index % 251), count: 3000 + index % 7)
+                let entry = Replication.LWWMap.Entry(value: value, timestamp: .init(milliseconds: 1, node: 1))
+                do {
+                    try log.append("key-\(index)", entry)
+                    acknowledged["key-\(index)"] = value
+                } catch {
+                    refusal = error
+                    break
+                }
+            }
+            let refused = try #require(refusal, "the disk never filled")
+            #expect(refused.description.contains("ENOSPC: No space left on device"), "\(refused)")
+            let onDisk = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+            let durable = log.fileBytes
+            let needsRollback = log.needsRollback
+            #expect(onDisk == durable, "the refused write's fragment was cut away")
+            #expect(!needsRollback)
+            // The operator frees space; writes go on without a restart.
+            try FileManager.default.removeItem(atPath: filler)
+            for index in 1000..<1010 {
+                let value = [UInt8](repeating: 7, count: 40)
+                try log.append("after-\(index)", .init(value: value, timestamp: .init(milliseconds: 2, node: 1)))
+                acknowledged["after-\(index)"] = value
+            }
+        }
+        let reopened = try ReplicaLog(path: path)
+        #expect(reopened.tornRecordsDropped == 0)
+        #expect(reopened.recordCount == acknowledged.count)
+        for (key, value) in acknowledged { #expect(reopened.replica.map[key] == value, "\(key)") }
+    }
+
+    @Test("a record cut short with a whole record behind it is refused at open, not cut away with what follows")
+    func fragmentInTheMiddle() throws {
+        let path = ReplicaLogTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            var log = try ReplicaLog(path: path)
+            try log.append("first", ReplicaLogTests.entry("one", 1))
+        }
+        // A fragment whose declared length runs past the end of the file, then a whole record (an acknowledged
+        // write appended after a failed one, as an older version did).
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let fragmentOffset = bytes.count
+        bytes += [0x00, 0x10, 0x00, 0x00, 1, 2, 3, 4, 5, 6]
+        let secondPath = ReplicaLogTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: secondPath) }
+        do {
+            var second = try ReplicaLog(path: secondPath)
+            try second.append("second", ReplicaLogTests.entry("two", 2))
+        }
+        let secondBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: secondPath)))
+        bytes += secondBytes.dropFirst(8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try ReplicaLog(path: path)
+        } throws: { error in
+            guard case .corrupted(_, let offset, let reason) = error as? StorageError else { return false }
+            return offset == fragmentOffset && reason.contains("followed by a whole record")
+        }
+    }
+
+    @Test("an operating-system error names the operation, the path and the error's name and message")
+    func errorText() {
+        let error = StorageError.io(path: "/data/replica.log", operation: "write", errno: ENOSPC)
+        #expect(error.description == "write of /data/replica.log failed: ENOSPC: No space left on device")
+        #expect(StorageError.describe(errno: 9999).hasPrefix("errno 9999: "))
+    }
+}
