@@ -346,6 +346,9 @@ public actor GossipNode {
         for error in receivedPacket.partErrors {
             countDrop(error)
             statistics.partsDropped += 1
+            logger.debug(
+                "dropped a part of a datagram",
+                metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
         }
         var effects: [SWIM.Effect] = []
         var serfMessages: [(message: SerfMessage, payload: [UInt8])] = []
@@ -403,8 +406,7 @@ public actor GossipNode {
     }
 
     func countDrop(_ error: WireError) {
-        let reason = "\(error)".split(separator: ":").first.map(String.init) ?? "\(error)"
-        statistics.dropsByReason[reason, default: 0] += 1
+        statistics.dropsByReason[error.kind, default: 0] += 1
     }
 
     // MARK: - Effects

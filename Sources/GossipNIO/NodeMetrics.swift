@@ -61,7 +61,8 @@ public final class NodeMetrics: Sendable {
             packetsOut.increment(by: shell.packetsOut - last.shell.packetsOut)
             bytesIn.increment(by: shell.bytesIn - last.shell.bytesIn)
             bytesOut.increment(by: shell.bytesOut - last.shell.bytesOut)
-            var drops: [String: Int] = shell.dropsByReason
+            var drops: [String: Int] = [:]
+            for (kind, count) in shell.dropsByReason { drops[kind.rawValue] = count }
             for reason in SWIM.DropReason.allCases { drops["\(reason)", default: 0] += statistics.drops(reason) }
             for (reason, count) in drops where count > last.drops[reason, default: 0] {
                 Counter(label: "gossip_drops_total", dimensions: dimensions + [("reason", reason)], factory: factory)

@@ -1,3 +1,5 @@
+import MemberlistWire
+
 /// Traffic counters of a ``GossipNode``'s shell (the protocol's own counters are in `SWIM.Statistics`).
 public struct NodeStatistics: Sendable, Hashable {
     /// Datagrams received.
@@ -16,8 +18,9 @@ public struct NodeStatistics: Sendable, Hashable {
     public var streamsRefused = 0
     /// Stream exchanges this node started that failed (connection refused, timeout, garbage).
     public var streamsFailed = 0
-    /// Drops by reason (the error's description without its numbers), for metrics and logs.
-    public var dropsByReason: [String: Int] = [:]
+    /// Drops by kind of error, for metrics and `stats`: a closed set of keys, so the table stays the same size
+    /// whatever a sender writes (the error's details go to a debug log line).
+    public var dropsByReason: [WireError.Kind: Int] = [:]
 
     /// Creates zeroed counters.
     public init() {}

@@ -46,6 +46,83 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The peer answered a stream with an error message.
     case remoteError(String)
 
+    /// What kind of error this is, without its details: a closed set, so that counters keyed by it stay bounded
+    /// whatever numbers and strings a sender puts in its bytes.
+    public enum Kind: String, CaseIterable, Hashable, Sendable {
+        /// ``WireError/truncated(context:needed:)``.
+        case truncated
+        /// ``WireError/unexpectedValue(expected:found:)``.
+        case unexpectedValue = "unexpected_value"
+        /// ``WireError/integerOutOfRange(field:type:)``.
+        case integerOutOfRange = "integer_out_of_range"
+        /// ``WireError/nestingTooDeep(limit:)``.
+        case nestingTooDeep = "nesting_too_deep"
+        /// ``WireError/invalidField(name:reason:)``.
+        case invalidField = "invalid_field"
+        /// ``WireError/unknownMessageType(_:)``.
+        case unknownMessageType = "unknown_message_type"
+        /// ``WireError/emptyMessage``.
+        case emptyMessage = "empty_message"
+        /// ``WireError/metadataTooLarge(size:limit:)``.
+        case metadataTooLarge = "metadata_too_large"
+        /// ``WireError/streamTooLarge(size:limit:)``.
+        case streamTooLarge = "stream_too_large"
+        /// ``WireError/tooManyCompoundParts(count:limit:)``.
+        case tooManyCompoundParts = "too_many_compound_parts"
+        /// ``WireError/decompressedTooLarge(limit:)``.
+        case decompressedTooLarge = "decompressed_too_large"
+        /// ``WireError/unsupportedCompression(algorithm:)``.
+        case unsupportedCompression = "unsupported_compression"
+        /// ``WireError/corruptCompressedData(_:)``.
+        case corruptCompressedData = "corrupt_compressed_data"
+        /// ``WireError/checksumMismatch(expected:computed:)``.
+        case checksumMismatch = "checksum_mismatch"
+        /// ``WireError/noKeyDecrypts(keysTried:)``.
+        case noKeyDecrypts = "no_key_decrypts"
+        /// ``WireError/unsupportedEncryptionVersion(_:)``.
+        case unsupportedEncryptionVersion = "unsupported_encryption_version"
+        /// ``WireError/invalidKeyLength(_:)``.
+        case invalidKeyLength = "invalid_key_length"
+        /// ``WireError/emptyKeyring``.
+        case emptyKeyring = "empty_keyring"
+        /// ``WireError/keyNotInstalled``.
+        case keyNotInstalled = "key_not_installed"
+        /// ``WireError/cannotRemovePrimaryKey``.
+        case cannotRemovePrimaryKey = "cannot_remove_primary_key"
+        /// ``WireError/encryptionRequired``.
+        case encryptionRequired = "encryption_required"
+        /// ``WireError/remoteError(_:)``.
+        case remoteError = "remote_error"
+    }
+
+    /// This error's ``Kind``.
+    public var kind: Kind {
+        switch self {
+        case .truncated: .truncated
+        case .unexpectedValue: .unexpectedValue
+        case .integerOutOfRange: .integerOutOfRange
+        case .nestingTooDeep: .nestingTooDeep
+        case .invalidField: .invalidField
+        case .unknownMessageType: .unknownMessageType
+        case .emptyMessage: .emptyMessage
+        case .metadataTooLarge: .metadataTooLarge
+        case .streamTooLarge: .streamTooLarge
+        case .tooManyCompoundParts: .tooManyCompoundParts
+        case .decompressedTooLarge: .decompressedTooLarge
+        case .unsupportedCompression: .unsupportedCompression
+        case .corruptCompressedData: .corruptCompressedData
+        case .checksumMismatch: .checksumMismatch
+        case .noKeyDecrypts: .noKeyDecrypts
+        case .unsupportedEncryptionVersion: .unsupportedEncryptionVersion
+        case .invalidKeyLength: .invalidKeyLength
+        case .emptyKeyring: .emptyKeyring
+        case .keyNotInstalled: .keyNotInstalled
+        case .cannotRemovePrimaryKey: .cannotRemovePrimaryKey
+        case .encryptionRequired: .encryptionRequired
+        case .remoteError: .remoteError
+        }
+    }
+
     /// One sentence for a log line.
     public var description: String {
         switch self {
