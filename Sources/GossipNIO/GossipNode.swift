@@ -32,6 +32,9 @@ public actor GossipNode {
     public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
     /// Shell counters: traffic and drops.
     public private(set) var statistics = NodeStatistics()
+    /// Records of the control endpoint's feeds (`stream`, `monitor`, `kv-watch`, query answers) dropped because
+    /// their client was not reading: each connection holds at most 1 MiB of them.
+    public nonisolated let feedStatistics = FeedStatistics()
     /// The last datagram's messages, kept so that decoding the next one reuses their storage.
     var receivedPacket = PacketCodec.DecodedPacket()
 

@@ -51,4 +51,30 @@ struct BoundedResourceTests {
         #expect(statistics.dropsByReason.count <= WireError.Kind.allCases.count)
         #expect(statistics.dropsByReason[.truncated, default: 0] >= 900)
     }
+
+    @Test("watchers that never read hold at most the outbox's bound; their records are dropped and counted")
+    func stalledWatchersStayBounded() async throws {
+        let node = Self.node("watched")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let rpc = try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        var writer = MessagePackWriter(style: .modern)
+        writer.write(.map([(.string("Command"), .string("handshake")), (.string("Seq"), .uint(1))]))
+        writer.write(.map([(.string("Version"), .uint(1))]))
+        writer.write(.map([(.string("Command"), .string("kv-watch")), (.string("Seq"), .uint(2))]))
+        writer.write(.map([(.string("Prefix"), .string(""))]))
+        let stalled = try (0..<10).map { _ in try openStream(to: rpc, sending: writer.bytes) }
+        defer { for descriptor in stalled { close(descriptor) } }
+        // The watches are open once a write shows up in the feed statistics or is dropped; give them a moment by
+        // writing until the first drop is counted.
+        let value = [UInt8](repeating: 0x5A, count: 16 * 1024)
+        for index in 0..<3000 { try await node.put("k\(index % 500)", value) }
+        let bound = (1 << 20) + 64 * 1024
+        #expect(await waitUntil(timeout: 20) { () async -> Bool in node.feedStatistics.dropped > 0 })
+        #expect(node.feedStatistics.peakPendingBytes <= bound)
+        #expect(node.feedStatistics.dropped >= 10 * 1000, "\(node.feedStatistics.dropped) dropped")
+        // The node still answers the control endpoint.
+        let client = try SerfRPCClient(address: rpc.description)
+        #expect(try client.members().count == 1)
+    }
 }

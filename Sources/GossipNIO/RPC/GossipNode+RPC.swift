@@ -179,6 +179,7 @@ extension GossipNode {
                     ("refutations", "\(protocolStatistics.refutations)"),
                     ("packets_in", "\(statistics.packetsIn)"), ("packets_out", "\(statistics.packetsOut)"),
                     ("packets_dropped", "\(statistics.packetsDropped)"),
+                    ("feed_records_dropped", "\(feedStatistics.dropped)"),
                     ("encrypted", "\(configuration.keyring != nil)"),
                 ])
             ),

@@ -32,6 +32,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var buffer: [UInt8] = []
     var busy = false
     private var handshakeDone = false
+    private var outbox: RPCFeedOutbox?
 
     init(node: GossipNode, authKey: String?) {
         self.node = node
@@ -129,6 +130,14 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// The connection's bounded outbox for feed records, made on first use.
+    func feedOutbox(_ context: ChannelHandlerContext) -> RPCFeedOutbox {
+        if let outbox { return outbox }
+        let made = RPCFeedOutbox(channel: context.channel, statistics: node.feedStatistics)
+        outbox = made
+        return made
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
@@ -160,14 +169,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             respond(context: context, RPCReply(sequence: sequence, error: error))
             return
         }
-        let channel = context.channel
+        let outbox = feedOutbox(context)
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
         feeds[sequence, default: []].append(
             Task {
                 func send(_ record: MessagePackValue) {
-                    channel.writeAndFlush(
-                        ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                    outbox.send(RPCReply(sequence: sequence, body: record))
                 }
                 let answers = await node.query(
                     name, payload: payload, filters: filters, requestAck: requestAck, relayFactor: relayFactor,
@@ -199,7 +207,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// acknowledgement, then one header with the request's Seq and one record per event until the client closes.
     private func startFeed(context: ChannelHandlerContext, command: String, sequence: UInt64, body: MessagePackValue?) {
         let filter = RPCEventFilter(body?["Type"]?.stringValue ?? "*")
-        let channel = context.channel
+        let outbox = feedOutbox(context)
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
         if command == "stream", filter.acceptsQueries {
@@ -216,8 +224,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                             (.string("LTime"), .uint(query.lamportTime)), (.string("Name"), .string(query.name)),
                             (.string("Payload"), .binary(query.payload)),
                         ])
-                        channel.writeAndFlush(
-                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                        outbox.send(RPCReply(sequence: sequence, body: record))
                     }
                 })
         }
@@ -230,8 +237,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                             (.string("Name"), .string(event.name)), (.string("Payload"), .binary(event.payload)),
                             (.string("Coalesce"), .bool(event.coalesce)),
                         ])
-                        channel.writeAndFlush(
-                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                        outbox.send(RPCReply(sequence: sequence, body: record))
                     }
                 })
         }
@@ -241,8 +247,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 Task {
                     for await line in broadcast.subscribe(level: level) {
                         let record = MessagePackValue.map([(.string("Log"), .string(line))])
-                        channel.writeAndFlush(
-                            ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                        outbox.send(RPCReply(sequence: sequence, body: record))
                     }
                 })
         }
@@ -265,8 +270,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                             ),
                         ])
                     }
-                    let reply = RPCReply(sequence: sequence, body: record)
-                    channel.writeAndFlush(ByteBuffer(bytes: reply.encoded()), promise: nil)
+                    outbox.send(RPCReply(sequence: sequence, body: record))
                 }
             })
     }
@@ -298,7 +302,7 @@ extension RPCConnectionHandler {
     /// `kv-watch`: an acknowledgement, then one record `{Key, Value, Deleted, Origin, Timestamp}` per change
     /// under the prefix until the client closes.
     func startWatch(context: ChannelHandlerContext, sequence: UInt64, prefix: String) {
-        let channel = context.channel
+        let outbox = feedOutbox(context)
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
         feeds[sequence, default: []].append(
@@ -310,8 +314,7 @@ extension RPCConnectionHandler {
                         (.string("Origin"), .string(change.origin.rawValue)),
                         (.string("Timestamp"), .string(change.timestamp.description)),
                     ])
-                    channel.writeAndFlush(
-                        ByteBuffer(bytes: RPCReply(sequence: sequence, body: record).encoded()), promise: nil)
+                    outbox.send(RPCReply(sequence: sequence, body: record))
                 }
             })
     }
