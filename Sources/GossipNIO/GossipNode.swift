@@ -154,22 +154,27 @@ public actor GossipNode {
         var sockets: (udp: any Channel, tcp: any Channel, bound: NodeAddress)?
         while sockets == nil {
             attempt += 1
-            let udp = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            DatagramHandler(continuation: datagramContinuation))
+            let udp = try await ListenerError.binding("gossip (UDP)", on: bind) { [group] in
+                try await DatagramBootstrap(group: group)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                DatagramHandler(continuation: datagramContinuation))
+                        }
                     }
-                }
-                .bind(host: bind.ip.description, port: Int(bind.port)).get()
+                    .bind(host: bind.ip.description, port: Int(bind.port)).get()
+            }
             guard let port = udp.localAddress?.port else {
                 throw WireError.invalidField(name: "bind", reason: "no port")
             }
             let bound = NodeAddress(ip: bind.ip, port: UInt16(port))
             do {
-                sockets = (udp, try await streamServer(on: bound), bound)
+                let tcp = try await ListenerError.binding("gossip (TCP)", on: bound) {
+                    try await streamServer(on: bound)
+                }
+                sockets = (udp, tcp, bound)
             } catch {
                 try? await udp.close()
                 if bind.port != 0 || attempt >= 20 { throw error }

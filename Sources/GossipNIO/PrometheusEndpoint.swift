@@ -24,14 +24,16 @@ public struct PrometheusEndpoint: Service {
     /// Serves until a graceful shutdown.
     public func run() async throws {
         let registry = self.registry
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(MetricsRequestHandler(registry: registry))
+        let channel = try await ListenerError.binding("metrics", on: address) {
+            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(MetricsRequestHandler(registry: registry))
+                    }
                 }
-            }
-            .bind(host: address.ip.description, port: Int(address.port)).get()
+                .bind(host: address.ip.description, port: Int(address.port)).get()
+        }
         logger.info("metrics endpoint listening", metadata: ["gossip.metrics": "\(address)"])
         await withGracefulShutdownHandler {
             try? await channel.closeFuture.get()

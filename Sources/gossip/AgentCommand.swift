@@ -195,6 +195,14 @@ enum AddressArgument {
 
     /// A literal address, or `name[:port]` resolved through DNS (port 7946 when none is given).
     static func resolve(_ text: String) throws -> NodeAddress {
+        if !text.hasSuffix("]"), let colon = text.lastIndex(of: ":"),
+            text.firstIndex(of: ":") == colon || text.hasPrefix("[")
+        {
+            let port = text[text.index(after: colon)...]
+            guard let number = Int(port), (1...65535).contains(number) else {
+                throw ValidationError("--join '\(text)': the port '\(port)' is not a port number from 1 to 65535")
+            }
+        }
         guard let address = NodeAddress(resolving: text) else {
             throw ValidationError("--join '\(text)' does not resolve to an address")
         }

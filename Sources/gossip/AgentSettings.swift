@@ -51,37 +51,55 @@ struct AgentSettings: Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ValidationError("cannot read --config \(path): \(error.localizedDescription)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let entries = object as? [String: Any] else {
-            throw ValidationError("--config \(path) is not a JSON object")
+        let root: ConfigurationJSON.Value
+        do { root = try ConfigurationJSON.parse(String(decoding: data, as: UTF8.self)) } catch {
+            throw ValidationError("--config \(path): \(error)")
         }
-        if let unknown = entries.keys.sorted().first(where: { !keys.contains($0) }) {
+        guard case .object(let pairs) = root else {
+            throw ValidationError("--config \(path): the file must hold one JSON object ({\"node_name\": …})")
+        }
+        let entries = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        if let unknown = pairs.map(\.key).first(where: { !keys.contains($0) }) {
             throw ValidationError(
                 "--config \(path): unknown key '\(unknown)' (known: \(keys.sorted().joined(separator: ", ")))")
         }
         func string(_ key: String) throws -> String? {
             guard let value = entries[key] else { return nil }
-            guard let text = value as? String else {
+            guard case .string(let text) = value else {
                 throw ValidationError("--config \(path): '\(key)' must be a string")
             }
             return text
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let value = entries[key] else { return nil }
+            guard case .array(let elements) = value else {
+                throw ValidationError("--config \(path): '\(key)' must be an array of strings")
+            }
+            return try elements.map { element in
+                guard case .string(let text) = element else {
+                    throw ValidationError("--config \(path): '\(key)' must be an array of strings")
+                }
+                return text
+            }
         }
         var settings = AgentSettings()
         if let value = try string("node_name") { settings.nodeName = value }
         if let value = try string("bind") { settings.bind = value }
         settings.advertise = try string("advertise")
-        if let value = entries["start_join"] {
-            guard let list = value as? [String] else {
-                throw ValidationError("--config \(path): 'start_join' must be an array of strings")
-            }
-            settings.startJoin = list
-        }
+        if let list = try strings("start_join") { settings.startJoin = list }
         settings.encryptKey = try string("encrypt_key")
         settings.keyringFile = try string("keyring_file")
         if let value = entries["tags"] {
-            guard let tags = value as? [String: String] else {
+            guard case .object(let tagPairs) = value else {
                 throw ValidationError("--config \(path): 'tags' must be an object of strings")
             }
-            settings.tags = tags
+            settings.tags = try Dictionary(
+                tagPairs.map { pair in
+                    guard case .string(let text) = pair.value else {
+                        throw ValidationError("--config \(path): tag '\(pair.key)' must be a string")
+                    }
+                    return (pair.key, text)
+                }, uniquingKeysWith: { first, _ in first })
         }
         if let value = try string("profile") { settings.profile = value }
         if let value = try string("rpc_addr") { settings.rpcAddr = value }
@@ -95,17 +113,12 @@ struct AgentSettings: Equatable {
         if let value = try string("tombstone_timeout") { settings.tombstoneTimeout = value }
         settings.snapshotPath = try string("snapshot_path")
         if let value = entries["rejoin_after_leave"] {
-            guard let flag = value as? Bool else {
+            guard case .bool(let flag) = value else {
                 throw ValidationError("--config \(path): 'rejoin_after_leave' must be true or false")
             }
             settings.rejoinAfterLeave = flag
         }
-        if let value = entries["alerts"] {
-            guard let list = value as? [String] else {
-                throw ValidationError("--config \(path): 'alerts' must be an array of strings")
-            }
-            settings.alerts = list
-        }
+        if let list = try strings("alerts") { settings.alerts = list }
         return settings
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GossipCore
 import GossipNIO
+import GossipTestKit
 import Logging
 import MemberlistWire
 import SWIM
@@ -76,5 +77,49 @@ struct BoundedResourceTests {
         // The node still answers the control endpoint.
         let client = try SerfRPCClient(address: rpc.description)
         #expect(try client.members().count == 1)
+    }
+}
+
+extension BoundedResourceTests {
+    @Test("a control request over the 1 MiB limit is answered with an error that names the limit, then closed")
+    func oversizedRequest() async throws {
+        let node = Self.node("oversized")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let rpc = try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
+        var writer = MessagePackWriter(style: .modern)
+        writer.write(.map([(.string("Command"), .string("handshake")), (.string("Seq"), .uint(1))]))
+        writer.write(.map([(.string("Version"), .uint(1))]))
+        // A header whose only value declares 2 MiB of binary: it never completes, so it is buffered until the
+        // limit.
+        let request =
+            writer.bytes + [0x81, 0xA7] + Array("Command".utf8) + [0xC6, 0x00, 0x20, 0x00, 0x00]
+            + [UInt8](repeating: 0x41, count: (1 << 20) + 4096)
+        let descriptor = try openStream(to: rpc, sending: [])
+        defer { close(descriptor) }
+        let answer = await onDedicatedThread { () -> [UInt8] in
+            var wait = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+            var sent = 0
+            while sent < request.count {
+                let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+                guard count > 0 else { break }
+                sent += count
+            }
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                guard count > 0 else { break }
+                received += chunk[..<count]
+            }
+            return received
+        }
+        var reader = MessagePackReader(answer)
+        let handshakeReply = try reader.readValue()
+        #expect(handshakeReply["Error"]?.stringValue == "")
+        let refusal = try reader.readValue()
+        let error = try #require(refusal["Error"]?.stringValue)
+        #expect(error.contains("over the limit of 1048576 bytes"), "\(error)")
     }
 }

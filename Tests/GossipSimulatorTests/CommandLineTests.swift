@@ -64,3 +64,69 @@ struct CommandLineTests {
         #expect(output.contains("PASS") && !output.contains("FAIL"))
     }
 }
+
+@Suite("gossip agent's errors on the command line")
+struct AgentErrorTests {
+    static func configFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID()).json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(
+        "a config file with a mistake names the line and column, a duplicate key or the wrong type",
+        arguments: [
+            ("{\n  \"node_name\": \"a\",\n  \"bind\" \"127.0.0.1:7946\"\n}", "line 3, column 10: expected ':'"),
+            (
+                "{\n  \"node_name\": \"a\",\n  \"node_name\": \"b\"\n}",
+                "duplicate key 'node_name' (first given on line 2)"
+            ),
+            ("{\"node_name\": \"a\", \"rejoin_after_leave\": 1}", "'rejoin_after_leave' must be true or false"),
+            ("{\"node_name\": \"a\",}", "line 1, column 19: expected a key"),
+            ("[\"node_name\"]", "must hold one JSON object"),
+            ("{\"node_name\": \"a\"", "the file ends where"),
+        ])
+    func badConfigFile(text: String, mention: String) throws {
+        let path = try Self.configFile(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, _, error) = try runGossip(["agent", "--config", path])
+        #expect(status == 2)
+        #expect(error.contains(mention), "\(error)")
+    }
+
+    @Test("a join address whose port is out of range says so, rather than that it does not resolve")
+    func joinPort() throws {
+        let (status, _, error) = try runGossip(["agent", "--node", "x", "--join", "127.0.0.1:99999"])
+        #expect(status == 2)
+        #expect(error.contains("the port '99999' is not a port number from 1 to 65535"), "\(error)")
+    }
+
+    @Test("an address in use names the listener that could not open and the system's reason")
+    func addressInUse() throws {
+        // Hold a TCP port (the gossip port's stream listener, and then the control endpoint's).
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(bound == 0)
+        #expect(listen(holder, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        let (status, _, error) = try runGossip([
+            "agent", "--node", "x", "--bind", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:\(port)",
+        ])
+        #expect(status != 0)
+        #expect(
+            error.contains("control endpoint (RPC) listener on 127.0.0.1:\(port): EADDRINUSE: Address already in use"),
+            "\(error)")
+    }
+}

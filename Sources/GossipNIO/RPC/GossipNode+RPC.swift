@@ -12,14 +12,17 @@ extension GossipNode {
     @discardableResult
     public func startRPC(on address: NodeAddress, authKey: String? = nil) async throws -> NodeAddress {
         let node = self
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(node: node, authKey: authKey))
+        let channel = try await ListenerError.binding("control endpoint (RPC)", on: address) { [group] in
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RPCConnectionHandler(node: node, authKey: authKey))
+                    }
                 }
-            }
-            .bind(host: address.ip.description, port: Int(address.port)).get()
+                .bind(host: address.ip.description, port: Int(address.port)).get()
+        }
         rpcChannel = channel
         let bound = NodeAddress(ip: address.ip, port: UInt16(channel.localAddress?.port ?? Int(address.port)))
         logger.info("control endpoint listening", metadata: ["gossip.rpc": "\(bound)"])

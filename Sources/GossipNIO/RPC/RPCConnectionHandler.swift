@@ -43,7 +43,15 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
         guard buffer.count <= Self.maximumRequestSize else {
-            context.close(promise: nil)
+            // Said before the connection closes, so that the client learns why (its Seq is not read yet).
+            buffer = []
+            respond(
+                context: context,
+                RPCReply(
+                    sequence: 0,
+                    error:
+                        "request too large: over the limit of \(Self.maximumRequestSize) bytes; closing the connection",
+                    close: true))
             return
         }
         processBuffered(context: context)
