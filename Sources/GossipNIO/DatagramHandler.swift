@@ -1,5 +1,6 @@
 import GossipCore
 import NIOCore
+import Synchronization
 
 /// Hands each received datagram, with its sender, to the node through an `AsyncStream`, in arrival order.
 final class DatagramHandler: ChannelInboundHandler, Sendable {
@@ -11,18 +12,35 @@ final class DatagramHandler: ChannelInboundHandler, Sendable {
     }
 
     let continuation: AsyncStream<Datagram>.Continuation
+    let overflows: OverflowCounter
 
-    init(continuation: AsyncStream<Datagram>.Continuation) {
+    init(continuation: AsyncStream<Datagram>.Continuation, overflows: OverflowCounter) {
         self.continuation = continuation
+        self.overflows = overflows
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let sender = NodeAddress(envelope.remoteAddress) else { return }
-        continuation.yield(Datagram(bytes: Array(envelope.data.readableBytesView), sender: sender))
+        if case .dropped = continuation.yield(Datagram(bytes: Array(envelope.data.readableBytesView), sender: sender)) {
+            overflows.record()
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A failed read (for example an ICMP port-unreachable surfaced by the kernel) is no reason to stop.
     }
+}
+
+/// Datagrams the receive queue had no room for, counted from the event loop.
+public final class OverflowCounter: Sendable {
+    private let count = Mutex(0)
+
+    /// Creates a counter at zero.
+    public init() {}
+
+    /// Datagrams dropped so far.
+    public var value: Int { count.withLock { $0 } }
+
+    func record() { count.withLock { $0 += 1 } }
 }

@@ -35,6 +35,13 @@ public actor GossipNode {
     /// Records of the control endpoint's feeds (`stream`, `monitor`, `kv-watch`, query answers) dropped because
     /// their client was not reading: each connection holds at most 1 MiB of them.
     public nonisolated let feedStatistics = FeedStatistics()
+    /// Admits the streams peers open: at most 128 at once, and a bounded rate from each source address.
+    nonisolated let inboundStreams = InboundStreamGate()
+    /// Datagrams dropped because the receive queue (8,192 datagrams) was full: a flood, or a node too busy.
+    public nonisolated let receiveQueueOverflows = OverflowCounter()
+
+    /// Inbound streams refused because 128 were already open, and because their source was over its rate.
+    public nonisolated var inboundStreamRefusals: (busy: Int, rateLimited: Int) { inboundStreams.refusals }
     /// The last datagram's messages, kept so that decoding the next one reuses their storage.
     var receivedPacket = PacketCodec.DecodedPacket()
 
@@ -154,6 +161,7 @@ public actor GossipNode {
         var sockets: (udp: any Channel, tcp: any Channel, bound: NodeAddress)?
         while sockets == nil {
             attempt += 1
+            let overflows = receiveQueueOverflows
             let udp = try await ListenerError.binding("gossip (UDP)", on: bind) { [group] in
                 try await DatagramBootstrap(group: group)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -161,7 +169,7 @@ public actor GossipNode {
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                DatagramHandler(continuation: datagramContinuation))
+                                DatagramHandler(continuation: datagramContinuation, overflows: overflows))
                         }
                     }
                     .bind(host: bind.ip.description, port: Int(bind.port)).get()
@@ -516,7 +524,7 @@ public actor GossipNode {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         StreamServerHandler(
-                            codec: { node.streamCodec }, timeout: timeout,
+                            codec: { node.streamCodec }, timeout: timeout, gate: node.inboundStreams,
                             answer: { message, remote in await node.answerStream(message, from: remote) },
                             onError: { error in Task { await node.streamRefused(error) } }))
                 }

@@ -13,28 +13,45 @@ final class StreamServerHandler: ChannelInboundHandler {
     let timeout: TimeAmount
     let answer: @Sendable (StreamMessage, NodeAddress) async -> [UInt8]?
     let onError: @Sendable (WireError) -> Void
+    let gate: InboundStreamGate
     private var buffer: [UInt8] = []
     private var answered = false
+    private var admitted = false
 
     init(
-        codec: @escaping @Sendable () -> StreamCodec, timeout: TimeAmount,
+        codec: @escaping @Sendable () -> StreamCodec, timeout: TimeAmount, gate: InboundStreamGate,
         answer: @escaping @Sendable (StreamMessage, NodeAddress) async -> [UInt8]?,
         onError: @escaping @Sendable (WireError) -> Void
     ) {
         self.codec = codec
         self.timeout = timeout
+        self.gate = gate
         self.answer = answer
         self.onError = onError
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let source = context.remoteAddress.flatMap(NodeAddress.init)?.ip ?? .v4(0)
+        guard gate.admit(from: source) == nil else {
+            context.close(promise: nil)
+            return
+        }
+        admitted = true
         let channel = context.channel
         context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        if admitted {
+            admitted = false
+            gate.release()
+        }
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !answered else { return }
+        guard admitted, !answered else { return }
         buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
         let message: StreamMessage
         do {

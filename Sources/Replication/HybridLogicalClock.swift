@@ -51,7 +51,23 @@ extension Replication {
             return latest
         }
 
+        /// The most, in milliseconds, that a remote timestamp may be ahead of this node's wall clock and still be
+        /// taken in: 60,000 (one minute), as CockroachDB bounds its clocks' offset.
+        ///
+        /// Without a bound, one node whose clock was stepped ahead stamps writes that beat every other write until
+        /// real time catches up, and drags every clock that observes them ahead with it. With it, an entry stamped
+        /// further ahead is refused (``accepts(_:wallMilliseconds:)``) and taken only once the receiver's wall clock
+        /// comes within the bound, so a clock error of more than a minute delays that node's writes instead of
+        /// letting them overwrite the cluster's newer ones.
+        public var maximumSkewMilliseconds: UInt64 = 60_000
+
+        /// Whether `remote` is within ``maximumSkewMilliseconds`` of wall time `wallMilliseconds`.
+        public func accepts(_ remote: Timestamp, wallMilliseconds: UInt64) -> Bool {
+            remote.milliseconds <= wallMilliseconds &+ maximumSkewMilliseconds
+        }
+
         /// Takes in a remote timestamp (on receipt of a message), so that later local events order after it.
+        /// Callers check ``accepts(_:wallMilliseconds:)`` first.
         public mutating func observe(_ remote: Timestamp, wallMilliseconds: UInt64) {
             let top = max(wallMilliseconds, latest.milliseconds, remote.milliseconds)
             var logical: UInt32 = 0

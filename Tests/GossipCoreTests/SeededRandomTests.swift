@@ -47,3 +47,21 @@ struct SeededRandomTests {
         #expect(Duration.seconds(3).scaled(by: 1.5) == .milliseconds(4500))
     }
 }
+
+@Suite("Token bucket")
+struct TokenBucketTests {
+    @Test("admits a burst of its capacity, then its refill rate, and forgets nothing it has not refilled")
+    func burstThenRate() {
+        var bucket = TokenBucket(capacity: 4, refillPerSecond: 2, at: .zero)
+        var admitted = 0
+        for _ in 0..<6 where bucket.take(at: .zero) { admitted += 1 }
+        #expect(admitted == 4)
+        let later = Instant.zero + .milliseconds(500)
+        let first = bucket.take(at: later)
+        let second = bucket.take(at: later)
+        #expect(first)
+        #expect(!second, "half a second refills one token at 2 a second")
+        #expect(!bucket.isFull(at: later))
+        #expect(bucket.isFull(at: .zero + .seconds(10)))
+    }
+}

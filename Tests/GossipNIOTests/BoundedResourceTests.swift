@@ -123,3 +123,23 @@ extension BoundedResourceTests {
         #expect(error.contains("over the limit of 1048576 bytes"), "\(error)")
     }
 }
+
+extension BoundedResourceTests {
+    @Test("streams past 128 open at once are refused and counted; once they close, a join is answered again")
+    func concurrentStreamsCapped() async throws {
+        let node = Self.node("capped")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let address = try #require(await node.boundAddress)
+        // 160 connections that send nothing hold their slots until they close.
+        let stalled = try (0..<160).map { _ in try openStream(to: address, sending: []) }
+        let refused = await waitUntil(timeout: 10) { () async -> Bool in node.inboundStreamRefusals.busy >= 32 }
+        #expect(refused, "\(node.inboundStreamRefusals)")
+        #expect(node.inboundStreamRefusals.busy <= 32 + 8)
+        for descriptor in stalled { close(descriptor) }
+        let peer = Self.node("capped-peer")
+        try await peer.start()
+        defer { Task { await peer.shutdown() } }
+        #expect(await waitUntil(timeout: 10) { await peer.join([address]) == 1 })
+    }
+}

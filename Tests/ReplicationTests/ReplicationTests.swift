@@ -162,3 +162,21 @@ struct ReplicationTests {
         #expect(!left.hasConflict)
     }
 }
+
+@Suite("The hybrid clock's skew bound")
+struct ClockSkewTests {
+    @Test("a remote timestamp within the bound is taken in; one further ahead is refused until the clock nears it")
+    func skewBound() {
+        var clock = Replication.HybridLogicalClock(node: 1)
+        let wall: UInt64 = 1_000_000
+        let near = Replication.Timestamp(milliseconds: wall + 59_000, node: 2)
+        let far = Replication.Timestamp(milliseconds: wall + 3_600_000, node: 2)
+        #expect(clock.accepts(near, wallMilliseconds: wall))
+        #expect(!clock.accepts(far, wallMilliseconds: wall))
+        #expect(clock.accepts(far, wallMilliseconds: wall + 3_540_000), "taken once within a minute of it")
+        clock.observe(near, wallMilliseconds: wall)
+        #expect(clock.now(wallMilliseconds: wall).milliseconds == near.milliseconds, "an accepted one orders after")
+        clock.maximumSkewMilliseconds = 0
+        #expect(!clock.accepts(Replication.Timestamp(milliseconds: wall + 1), wallMilliseconds: wall))
+    }
+}

@@ -121,10 +121,14 @@ extension GossipNode {
         -> Int
     {
         let wall = wallMilliseconds
-        for item in entries { hybridClock.observe(item.entry.timestamp, wallMilliseconds: wall) }
+        // An entry stamped further ahead of our clock than the skew bound waits: anti-entropy offers it again, and
+        // it is taken once our clock is within the bound of it.
+        let timely = entries.filter { hybridClock.accepts($0.entry.timestamp, wallMilliseconds: wall) }
+        replicationCounters.futureEntriesRefused += entries.count - timely.count
+        for item in timely { hybridClock.observe(item.entry.timestamp, wallMilliseconds: wall) }
         // A tombstone past the horizon was dropped here already: taking it again would only bring it back.
         let expired = tombstoneHorizon
-        let candidates = entries.filter { $0.entry.value != nil || $0.entry.timestamp > expired }
+        let candidates = timely.filter { $0.entry.value != nil || $0.entry.timestamp > expired }
         let winners: [Replication.KeyedEntry]
         do {
             winners = try replica.append(contentsOf: candidates)

@@ -23,6 +23,9 @@ public struct ReplicationStatistics: Sendable, Hashable {
     /// Anti-entropy requests this node answered.
     public var requestsAnswered = 0
     /// Replication messages that did not decode or were refused (counted, never applied).
+    /// Entries from peers refused because their timestamp was further ahead of this node's clock than the skew
+    /// bound (``Replication/HybridLogicalClock/maximumSkewMilliseconds``); they are taken later, once within it.
+    public var futureEntriesRefused = 0
     public var malformedMessages = 0
 
     /// Zeroed counters.

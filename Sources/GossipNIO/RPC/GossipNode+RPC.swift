@@ -183,6 +183,9 @@ extension GossipNode {
                     ("packets_in", "\(statistics.packetsIn)"), ("packets_out", "\(statistics.packetsOut)"),
                     ("packets_dropped", "\(statistics.packetsDropped)"),
                     ("feed_records_dropped", "\(feedStatistics.dropped)"),
+                    ("receive_queue_overflows", "\(receiveQueueOverflows.value)"),
+                    ("streams_refused_busy", "\(inboundStreamRefusals.busy)"),
+                    ("streams_rate_limited", "\(inboundStreamRefusals.rateLimited)"),
                     ("encrypted", "\(configuration.keyring != nil)"),
                 ])
             ),
@@ -204,7 +207,9 @@ extension GossipNode {
             ("exchanges_completed", "\(statistics.exchangesCompleted)"),
             ("exchanges_failed", "\(statistics.exchangesFailed)"), ("entries_fetched", "\(statistics.entriesFetched)"),
             ("entries_pushed", "\(statistics.entriesPushed)"), ("requests_answered", "\(statistics.requestsAnswered)"),
-            ("malformed_messages", "\(statistics.malformedMessages)"), ("aggregates", "\(aggregates.table.count)"),
+            ("malformed_messages", "\(statistics.malformedMessages)"),
+            ("future_entries_refused", "\(statistics.futureEntriesRefused)"),
+            ("aggregates", "\(aggregates.table.count)"),
         ]
     }
 }
