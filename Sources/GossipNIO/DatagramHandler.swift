@@ -1,4 +1,6 @@
 import GossipCore
+import GossipStorage
+import Logging
 import NIOCore
 import Synchronization
 
@@ -13,10 +15,12 @@ final class DatagramHandler: ChannelInboundHandler, Sendable {
 
     let continuation: AsyncStream<Datagram>.Continuation
     let overflows: OverflowCounter
+    let logger: Logger
 
-    init(continuation: AsyncStream<Datagram>.Continuation, overflows: OverflowCounter) {
+    init(continuation: AsyncStream<Datagram>.Continuation, overflows: OverflowCounter, logger: Logger) {
         self.continuation = continuation
         self.overflows = overflows
+        self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -28,7 +32,10 @@ final class DatagramHandler: ChannelInboundHandler, Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A failed read (for example an ICMP port-unreachable surfaced by the kernel) is no reason to stop.
+        // A failed read (for example an ICMP port-unreachable surfaced by the kernel) is no reason to stop; a
+        // send error that closes the channel is logged here, and the node opens the socket again.
+        let reason = (error as? IOError).map { StorageError.describe(errno: $0.errnoCode) } ?? "\(error)"
+        logger.debug("UDP socket error", metadata: ["gossip.error": "\(reason)"])
     }
 }
 

@@ -33,7 +33,7 @@ public actor GossipNode {
     /// Shell counters: traffic and drops.
     public private(set) var statistics = NodeStatistics()
     /// Records of the control endpoint's feeds (`stream`, `monitor`, `kv-watch`, query answers) dropped because
-    /// their client was not reading: each connection holds at most 1 MiB of them.
+    /// their client was not reading: each connection holds at most 256 KiB of them.
     public nonisolated let feedStatistics = FeedStatistics()
     /// Admits the streams peers open: at most 128 at once, and a bounded rate from each source address.
     nonisolated let inboundStreams = InboundStreamGate()
@@ -54,6 +54,13 @@ public actor GossipNode {
     var rng = SystemRandomNumberGenerator()
     var serf = SerfCompatibility()
     var datagramChannel: (any Channel)?
+    /// The UDP socket's sending side.
+    var datagramSocket: DatagramSocket?
+    /// Datagrams the system refused to send (`EPERM` from a firewall rule, `ENOBUFS`, a full send buffer …): each
+    /// is counted and the socket goes on.
+    public var datagramSendErrors: Int { datagramSocket?.sendErrors ?? 0 }
+    /// The receive queue the UDP socket feeds (kept so that a reopened socket feeds the same one).
+    var datagramContinuation: AsyncStream<DatagramHandler.Datagram>.Continuation?
     var streamChannel: (any Channel)?
     var rpcChannel: (any Channel)?
     var datagramTask: Task<Void, Never>?
@@ -154,6 +161,7 @@ public actor GossipNode {
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(
             of: DatagramHandler.Datagram.self, bufferingPolicy: .bufferingOldest(8192))
+        self.datagramContinuation = datagramContinuation
         let bind = configuration.bindAddress
         // With port 0 the UDP socket picks a port that TCP may not have free (an outgoing connection can hold
         // it): try again with another, a few times.
@@ -161,19 +169,7 @@ public actor GossipNode {
         var sockets: (udp: any Channel, tcp: any Channel, bound: NodeAddress)?
         while sockets == nil {
             attempt += 1
-            let overflows = receiveQueueOverflows
-            let udp = try await ListenerError.binding("gossip (UDP)", on: bind) { [group] in
-                try await DatagramBootstrap(group: group)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .channelOption(.socketOption(.so_rcvbuf), value: 2 << 20)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                DatagramHandler(continuation: datagramContinuation, overflows: overflows))
-                        }
-                    }
-                    .bind(host: bind.ip.description, port: Int(bind.port)).get()
-            }
+            let (socket, udp) = try await openDatagramChannel(on: bind)
             guard let port = udp.localAddress?.port else {
                 throw WireError.invalidField(name: "bind", reason: "no port")
             }
@@ -185,8 +181,10 @@ public actor GossipNode {
                 sockets = (udp, tcp, bound)
             } catch {
                 try? await udp.close()
+                socket.close()
                 if bind.port != 0 || attempt >= 20 { throw error }
             }
+            datagramSocket = socket
         }
         guard let (udp, tcp, bound) = sockets else { return }
         datagramChannel = udp
@@ -280,6 +278,7 @@ public actor GossipNode {
         reaperTask?.cancel()
         flushSnapshot()
         try? await datagramChannel?.close()
+        datagramSocket?.close()
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
         eventContinuation.finish()
@@ -304,11 +303,13 @@ public actor GossipNode {
     }
 
     /// A stream whose continuation `register` keeps (under the key it is given) until the listener stops or the
-    /// node does.
+    /// node does. It holds the newest `buffering` elements its listener has not taken yet (1,024 by default; the
+    /// key-value watch, whose elements can be 64 KiB each, keeps 32).
     func makeSubscription<Element: Sendable>(
-        _ register: (UInt64, AsyncStream<Element>.Continuation) -> Void
+        buffering: Int = 1024, _ register: (UInt64, AsyncStream<Element>.Continuation) -> Void
     ) -> AsyncStream<Element> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(1024))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Element.self, bufferingPolicy: .bufferingNewest(buffering))
         guard !hasStopped else {
             continuation.finish()
             return stream
@@ -462,8 +463,28 @@ public actor GossipNode {
         }
     }
 
+    /// Binds the UDP socket on `address` and has SwiftNIO read it into the node's receive queue; sends go
+    /// through ``DatagramSocket`` directly, so that a send error never closes the socket.
+    func openDatagramChannel(on address: NodeAddress) async throws -> (socket: DatagramSocket, channel: any Channel) {
+        guard let continuation = datagramContinuation else { throw ChannelError.ioOnClosedChannel }
+        let overflows = receiveQueueOverflows
+        let logger = self.logger
+        return try await ListenerError.binding("gossip (UDP)", on: address) { [group] in
+            let socket = try DatagramSocket(binding: address)
+            let channel = try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            DatagramHandler(continuation: continuation, overflows: overflows, logger: logger))
+                    }
+                }
+                .withBoundSocket(try socket.descriptorForReading()).get()
+            return (socket, channel)
+        }
+    }
+
     func send(_ messages: [SWIM.Message], to address: NodeAddress, destination: String?) {
-        guard let channel = datagramChannel, let remote = try? address.socketAddress() else { return }
+        guard let socket = datagramSocket, let remote = try? address.socketAddress() else { return }
         // memberlist adds a CRC for named destinations that understand protocol 5.
         let addChecksum =
             destination.flatMap { instance?.member(named: $0) }.map {
@@ -472,8 +493,7 @@ public actor GossipNode {
         for packet in packetCodec.encode(messages, addChecksum: addChecksum, using: &rng) {
             statistics.packetsOut += 1
             statistics.bytesOut += packet.count
-            channel.writeAndFlush(
-                AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: packet)), promise: nil)
+            socket.send(packet, to: remote)
         }
     }
 

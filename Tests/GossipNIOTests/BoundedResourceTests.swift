@@ -70,7 +70,7 @@ struct BoundedResourceTests {
         // writing until the first drop is counted.
         let value = [UInt8](repeating: 0x5A, count: 16 * 1024)
         for index in 0..<3000 { try await node.put("k\(index % 500)", value) }
-        let bound = (1 << 20) + 64 * 1024
+        let bound = (256 << 10) + 64 * 1024
         #expect(await waitUntil(timeout: 20) { () async -> Bool in node.feedStatistics.dropped > 0 })
         #expect(node.feedStatistics.peakPendingBytes <= bound)
         #expect(node.feedStatistics.dropped >= 10 * 1000, "\(node.feedStatistics.dropped) dropped")
@@ -141,5 +141,27 @@ extension BoundedResourceTests {
         try await peer.start()
         defer { Task { await peer.shutdown() } }
         #expect(await waitUntil(timeout: 10) { await peer.join([address]) == 1 })
+    }
+}
+
+extension BoundedResourceTests {
+    @Test("a send the system refuses is counted and the UDP socket keeps working (SwiftNIO would close it)")
+    func refusedSendKeepsTheSocket() async throws {
+        let node = Self.node("refused-sends")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let address = try #require(await node.boundAddress)
+        // A member at the broadcast address: every datagram to it is refused by the kernel (EACCES without
+        // SO_BROADCAST), as a firewall rule dropping a peer's packets refuses them with EPERM.
+        let ghost = SWIM.Alive(
+            incarnation: 1, node: "ghost", address: NodeAddress(ip: .v4(0xFFFF_FFFF), port: 7946), metadata: [],
+            protocolVersions: .serfCompatible)
+        try sendDatagrams([MemberlistCodec.encode(.alive(ghost))], to: address)
+        #expect(await waitUntil(timeout: 20) { await node.datagramSendErrors > 0 })
+        // The socket still answers a ping.
+        let ping = SWIM.Ping(target: "refused-sends", sequenceNumber: 77, source: nil, sourceNode: "stranger")
+        let answer = await onDedicatedThread { try? udpExchange(MemberlistCodec.encode(.ping(ping)), with: address) }
+        let reply = try #require(answer ?? nil, "no answer to a ping after a refused send")
+        #expect(try PacketCodec().decode(reply).messages.first == .ack(SWIM.Ack(sequenceNumber: 77)))
     }
 }

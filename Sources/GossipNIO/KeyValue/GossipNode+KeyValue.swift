@@ -78,7 +78,7 @@ extension GossipNode {
     /// Changes under `prefix` from now on (local writes and those that arrive), until the node stops or the
     /// listener stops iterating.
     public func watch(prefix: String = "") -> AsyncStream<KeyValueChange> {
-        makeSubscription { keyValueWatchers[$0] = KeyValueWatcher(prefix: prefix, continuation: $1) }
+        makeSubscription(buffering: 32) { keyValueWatchers[$0] = KeyValueWatcher(prefix: prefix, continuation: $1) }
     }
 
     /// The replication counters now.
@@ -170,7 +170,7 @@ extension GossipNode {
                 continue
             }
             for watcher in keyValueWatchers.values where change.key.hasPrefix(watcher.prefix) {
-                watcher.continuation.yield(change)
+                if case .dropped = watcher.continuation.yield(change) { feedStatistics.recordDrop() }
             }
         }
     }

@@ -184,6 +184,7 @@ extension GossipNode {
                     ("packets_dropped", "\(statistics.packetsDropped)"),
                     ("feed_records_dropped", "\(feedStatistics.dropped)"),
                     ("receive_queue_overflows", "\(receiveQueueOverflows.value)"),
+                    ("datagram_send_errors", "\(datagramSendErrors)"),
                     ("streams_refused_busy", "\(inboundStreamRefusals.busy)"),
                     ("streams_rate_limited", "\(inboundStreamRefusals.rateLimited)"),
                     ("encrypted", "\(configuration.keyring != nil)"),

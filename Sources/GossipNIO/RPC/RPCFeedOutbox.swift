@@ -8,9 +8,9 @@ import Synchronization
 /// streams, a record that would take the connection over ``maximumPendingBytes`` is dropped and counted
 /// (``FeedStatistics``) instead of queued. A record is pending from its write until the socket has taken it.
 final class RPCFeedOutbox: Sendable {
-    /// The most bytes of records that wait for one connection's client (1 MiB); one record larger than that is
-    /// still sent when nothing else waits.
-    static let maximumPendingBytes = 1 << 20
+    /// The most bytes of records that wait for one connection's client (256 KiB, a few hundred events or four of
+    /// the largest values); one record larger than that is still sent when nothing else waits.
+    static let maximumPendingBytes = 256 << 10
 
     private let channel: any Channel
     private let pending = Mutex<Int>(0)
@@ -64,6 +64,7 @@ public final class FeedStatistics: Sendable {
     /// The most bytes one connection has held for its client at once.
     public var peakPendingBytes: Int { counts.withLock { $0.peakPendingBytes } }
 
+    /// Counts a record dropped before it reached a connection's outbox.
     func recordDrop() { counts.withLock { $0.dropped += 1 } }
 
     func recordPending(_ bytes: Int) { counts.withLock { $0.peakPendingBytes = max($0.peakPendingBytes, bytes) } }
