@@ -24,6 +24,21 @@ struct BoundedResourceTests {
         return GossipNode(configuration: configuration, logger: quiet)
     }
 
+    /// A started node with its control endpoint on a free loopback port.
+    static func nodeWithControlEndpoint(_ name: String) async throws -> (GossipNode, NodeAddress) {
+        let node = Self.node(name)
+        try await node.start()
+        return (node, try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0)))
+    }
+
+    /// Serf's RPC handshake, as the first bytes of a connection.
+    static func handshake() -> MessagePackWriter {
+        var writer = MessagePackWriter(style: .modern)
+        writer.write(.map([(.string("Command"), .string("handshake")), (.string("Seq"), .uint(1))]))
+        writer.write(.map([(.string("Version"), .uint(1))]))
+        return writer
+    }
+
     @Test("a thousand datagrams declaring a thousand different lengths leave the drop table the same size")
     func dropReasonsStayBounded() async throws {
         let node = Self.node("drops")
@@ -55,13 +70,10 @@ struct BoundedResourceTests {
 
     @Test("watchers that never read hold at most the outbox's bound; their records are dropped and counted")
     func stalledWatchersStayBounded() async throws {
-        let node = Self.node("watched")
-        try await node.start()
+        let name = "watched"
+        let (node, rpc) = try await Self.nodeWithControlEndpoint(name)
         defer { Task { await node.shutdown() } }
-        let rpc = try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
-        var writer = MessagePackWriter(style: .modern)
-        writer.write(.map([(.string("Command"), .string("handshake")), (.string("Seq"), .uint(1))]))
-        writer.write(.map([(.string("Version"), .uint(1))]))
+        var writer = Self.handshake()
         writer.write(.map([(.string("Command"), .string("kv-watch")), (.string("Seq"), .uint(2))]))
         writer.write(.map([(.string("Prefix"), .string(""))]))
         let stalled = try (0..<10).map { _ in try openStream(to: rpc, sending: writer.bytes) }
@@ -83,13 +95,10 @@ struct BoundedResourceTests {
 extension BoundedResourceTests {
     @Test("a control request over the 1 MiB limit is answered with an error that names the limit, then closed")
     func oversizedRequest() async throws {
-        let node = Self.node("oversized")
-        try await node.start()
+        let name = "oversized"
+        let (node, rpc) = try await Self.nodeWithControlEndpoint(name)
         defer { Task { await node.shutdown() } }
-        let rpc = try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0))
-        var writer = MessagePackWriter(style: .modern)
-        writer.write(.map([(.string("Command"), .string("handshake")), (.string("Seq"), .uint(1))]))
-        writer.write(.map([(.string("Version"), .uint(1))]))
+        let writer = Self.handshake()
         // A header whose only value declares 2 MiB of binary: it never completes, so it is buffered until the
         // limit.
         let request =
