@@ -59,7 +59,7 @@ public actor GossipNode {
     /// Datagrams the system refused to send (`EPERM` from a firewall rule, `ENOBUFS`, a full send buffer …): each
     /// is counted and the socket goes on.
     public var datagramSendErrors: Int { datagramSocket?.sendErrors ?? 0 }
-    /// The receive queue the UDP socket feeds (kept so that a reopened socket feeds the same one).
+    /// The receive queue the UDP socket feeds.
     var datagramContinuation: AsyncStream<DatagramHandler.Datagram>.Continuation?
     var streamChannel: (any Channel)?
     var rpcChannel: (any Channel)?
@@ -179,12 +179,12 @@ public actor GossipNode {
                     try await streamServer(on: bound)
                 }
                 sockets = (udp, tcp, bound)
+                datagramSocket = socket
             } catch {
                 try? await udp.close()
                 socket.close()
                 if bind.port != 0 || attempt >= 20 { throw error }
             }
-            datagramSocket = socket
         }
         guard let (udp, tcp, bound) = sockets else { return }
         datagramChannel = udp
@@ -471,15 +471,22 @@ public actor GossipNode {
         let logger = self.logger
         return try await ListenerError.binding("gossip (UDP)", on: address) { [group] in
             let socket = try DatagramSocket(binding: address)
-            let channel = try await DatagramBootstrap(group: group)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            DatagramHandler(continuation: continuation, overflows: overflows, logger: logger))
+            let reading = try socket.descriptorForReading()
+            do {
+                let channel = try await DatagramBootstrap(group: group)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                DatagramHandler(continuation: continuation, overflows: overflows, logger: logger))
+                        }
                     }
-                }
-                .withBoundSocket(try socket.descriptorForReading()).get()
-            return (socket, channel)
+                    .withBoundSocket(reading).get()
+                return (socket, channel)
+            } catch {
+                // SwiftNIO owns `reading` from here on (it closes it with the channel it failed to make).
+                socket.close()
+                throw error
+            }
         }
     }
 

@@ -37,11 +37,11 @@ struct AdvertiseTests {
         let recorded = await seed.members.first { $0.name == "behind-nat" }?.address
         #expect(recorded == NodeAddress("127.0.0.2:\(port)"))
         // The seed's probes reach it at the advertised address: it stays alive through several probe rounds, and
-        // probes succeed (at a wrong address every one would fail, there being no one else to ask).
-        try await Task.sleep(for: .seconds(3))
+        // probes succeed (at a wrong address every one would fail, there being no one else to ask). Polled with a
+        // bound: a loaded run stretches the probe interval (Lifeguard's health score), never the outcome.
+        #expect(await waitUntil(timeout: 30) { await seed.protocolStatistics.probes >= 3 })
         #expect(await seed.members.first { $0.name == "behind-nat" }?.status == .alive)
         let statistics = await seed.protocolStatistics
-        #expect(statistics.probes >= 2)
         #expect(statistics.failedProbes < statistics.probes)
     }
 }
