@@ -52,7 +52,8 @@ extension Replication {
         }
 
         /// The most, in milliseconds, that a remote timestamp may be ahead of this node's wall clock and still be
-        /// taken in: 60,000 (one minute), as CockroachDB bounds its clocks' offset.
+        /// taken in: 60,000 (one minute). CockroachDB bounds its clocks' offset the same way (at 500 ms, stopping a
+        /// node that exceeds it); with no one to stop a node here, the bound is one that NTP drift never reaches.
         ///
         /// Without a bound, one node whose clock was stepped ahead stamps writes that beat every other write until
         /// real time catches up, and drags every clock that observes them ahead with it. With it, an entry stamped
