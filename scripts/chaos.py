@@ -396,9 +396,8 @@ class Suite:
             if self.serf_alive(host) != names:
                 return False
         for host in OURS:
-            if self.lost_on(host, winners, possible) != 0:
-                return False
-            if not self.counter_ok(host):
+            listing = self.listing(host)
+            if self.lost_in(listing, winners, possible) != 0 or not self.counter_ok(listing):
                 return False
         return True
 
@@ -409,16 +408,17 @@ class Suite:
             return set()
         return {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
 
-    def lost_on(self, host, winners, possible):
-        listing = self.listing(host)
+    @staticmethod
+    def lost_in(listing, winners, possible):
+        """Acknowledged winners an agent's listing does not hold (all of them when it could not be read)."""
         if listing is None:
             return len(winners)
         return sum(1 for key, value in winners.items()
                    if listing.get(key) != value and listing.get(key) not in possible.get(key, set()))
 
-    def counter_ok(self, host):
-        listing = self.listing(host) or {}
-        total = listing.get("hits", "0 (counter)").split()[0]
+    def counter_ok(self, listing):
+        """Whether the counter in an agent's listing counts every acknowledged increment once."""
+        total = (listing or {}).get("hits", "0 (counter)").split()[0]
         low, high = self.increments["ack"], self.increments["ack"] + self.increments["unknown"]
         return total.isdigit() and low <= int(total) <= high
 
@@ -511,8 +511,9 @@ class Suite:
             self.control(host, ["join", f"{self.lab.address(1)}:7946"])
 
     def report(self, converged, reconvergence, winners, possible):
-        lost = max(self.lost_on(host, winners, possible) for host in OURS)
-        counters = all(self.counter_ok(host) for host in OURS)
+        listings = [self.listing(host) for host in OURS]
+        lost = max(self.lost_in(listing, winners, possible) for listing in listings)
+        counters = all(self.counter_ok(listing) for listing in listings)
         duplicates, missing, least_share = self.event_deliveries()
         false = self.false_failures()
         acknowledged = sum(1 for write in self.writes if write[3] == "ack")

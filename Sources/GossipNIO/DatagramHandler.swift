@@ -32,8 +32,8 @@ final class DatagramHandler: ChannelInboundHandler, Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A failed read (for example an ICMP port-unreachable surfaced by the kernel) is no reason to stop; a
-        // send error that closes the channel is logged here, and the node opens the socket again.
+        // A failed read (for example an ICMP port-unreachable surfaced by the kernel) is no reason to stop. Sends
+        // do not go through this channel (``DatagramSocket``), so no send error reaches it.
         let reason = (error as? IOError).map { StorageError.describe(errno: $0.errnoCode) } ?? "\(error)"
         logger.debug("UDP socket error", metadata: ["gossip.error": "\(reason)"])
     }

@@ -23,9 +23,6 @@ final class RPCFeedOutbox: Sendable {
 
     private func release(_ count: Int) { pending.withLock { $0 -= count } }
 
-    /// Bytes written and not yet taken by the socket.
-    var pendingBytes: Int { pending.withLock { $0 } }
-
     /// Writes `reply` unless the connection already holds ``maximumPendingBytes``; returns whether it was written.
     @discardableResult
     func send(_ reply: RPCReply) -> Bool {
