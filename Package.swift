@@ -44,8 +44,8 @@ let package = Package(
         .target(name: "Replication"),
         // Durable storage of a replica: a checksummed append-only log with fsync and compaction.
         .target(name: "GossipStorage", dependencies: ["GossipCore", "Replication"]),
-        // Serf's layer as pure values: Lamport clocks, event de-duplication.
-        .target(name: "Serf"),
+        // Serf's layer above memberlist, as pure values: Serf's messages, Lamport clocks, intents, events, queries.
+        .target(name: "Serf", dependencies: ["GossipCore", "SWIM", "MemberlistWire"]),
         // Bytes <-> messages: memberlist's and Serf's wire format, packet layers (compound, CRC, LZW, AES-GCM), streams.
         .target(
             name: "MemberlistWire",
@@ -87,7 +87,7 @@ let package = Package(
             name: "gossip",
             dependencies: [
                 "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios",
-                "Replication", "GossipStorage", "GossipNIO", "MemberlistWire",
+                "Replication", "GossipStorage", "GossipNIO", "MemberlistWire", "Serf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,19 +100,20 @@ let package = Package(
         .testTarget(name: "SWIMTests", dependencies: ["SWIM", "GossipCore", "GossipTestKit"]),
         .testTarget(
             name: "MemberlistWireTests",
-            dependencies: ["MemberlistWire", "SWIM", "GossipCore"],
+            dependencies: ["MemberlistWire", "SWIM", "GossipCore", "Serf"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [
-                "GossipNIO", "MemberlistWire", "SWIM", "GossipCore", "GossipTestKit", "Replication", "GossipStorage",
+                "GossipNIO", "MemberlistWire", "Serf", "SWIM", "GossipCore", "GossipTestKit", "Replication",
+                "GossipStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SerfTests", dependencies: ["Serf"]),
+        .testTarget(name: "SerfTests", dependencies: ["Serf", "SWIM", "GossipCore", "MemberlistWire"]),
         .testTarget(
             name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator", "GossipTestKit"]
         ),

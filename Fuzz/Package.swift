@@ -15,6 +15,7 @@ let package = Package(
             name: "WireFuzzer",
             dependencies: [
                 .product(name: "MemberlistWire", package: project),
+                .product(name: "Serf", package: project),
                 .product(name: "SWIM", package: project),
             ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -2,6 +2,7 @@ import Foundation
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Serf's key manager: a key operation asked of the whole cluster with the internal `_serf_*-key` queries, so
 /// that `gossip keys` (or `serf keys` against this node's endpoint) rotates the keys of every member, Serf agents

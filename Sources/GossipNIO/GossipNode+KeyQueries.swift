@@ -2,6 +2,7 @@ import Foundation
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Serf's internal key-management queries (`_serf_install-key`, `_serf_use-key`, `_serf_remove-key`,
 /// `_serf_list-keys`), answered so that `serf keys` can rotate the keys of a cluster this node is part of.

@@ -2,6 +2,7 @@ import Foundation
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Serf's user queries: a node that passes the query's filters acks it when asked and answers with what its
 /// responder returns, straight to the asker; every new query is passed on by gossip.

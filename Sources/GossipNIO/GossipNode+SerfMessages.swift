@@ -1,5 +1,6 @@
 import MemberlistWire
 import SWIM
+import Serf
 
 /// What the node does with the Serf messages it receives inside memberlist `user` messages: user events are
 /// delivered once and passed on, leave intents about failed members are force-leaves, queries are answered; the

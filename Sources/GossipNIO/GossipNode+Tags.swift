@@ -1,5 +1,6 @@
 import MemberlistWire
 import SWIM
+import Serf
 
 extension GossipNode {
     /// This node's tags now.

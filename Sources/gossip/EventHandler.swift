@@ -2,6 +2,7 @@ import Foundation
 import GossipNIO
 import MemberlistWire
 import SWIM
+import Serf
 
 /// `--event-handler [FILTER=]SCRIPT`, as Serf runs event handlers: `/bin/sh -c SCRIPT` with the event in the
 /// environment (`SERF_EVENT`, `SERF_SELF_NAME`, `SERF_SELF_ROLE`, `SERF_USER_EVENT`, `SERF_USER_LTIME`,

@@ -5,6 +5,7 @@ import GossipTestKit
 import Logging
 import MemberlistWire
 import SWIM
+import Serf
 import Testing
 
 /// Our node in a cluster with real Debian `serf agent` processes on 127.0.0.1 (`.ci/run` installs `serf`).

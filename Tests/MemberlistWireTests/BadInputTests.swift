@@ -1,6 +1,7 @@
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 import Testing
 
 /// Malformed input gets a typed error, never a crash, a hang or an unbounded allocation.

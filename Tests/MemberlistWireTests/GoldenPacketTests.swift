@@ -1,6 +1,7 @@
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 import Testing
 
 /// Captured Serf 0.9.4 datagrams decode to the expected values and re-encode to the captured bytes.

@@ -1,6 +1,7 @@
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 import Testing
 
 /// Captured push-pull streams (the joins of a four-node Serf cluster), both directions.

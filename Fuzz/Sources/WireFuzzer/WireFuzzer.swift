@@ -1,4 +1,5 @@
 import MemberlistWire
+import Serf
 import SWIM
 
 /// The receive path a datagram or a stream takes, fed with arbitrary bytes: decryption (the first input byte

@@ -2,6 +2,7 @@ import Dissemination
 import Foundation
 import MemberlistWire
 import SWIM
+import Serf
 
 /// The aggregates of the node's cluster: every replicating node may set a value under a name, and every node
 /// reads the cluster-wide average, sum, count, minimum and maximum (push-sum in epochs, see

@@ -4,6 +4,7 @@ import GossipStorage
 import MemberlistWire
 import Replication
 import SWIM
+import Serf
 
 /// Rumor mongering of writes on the gossip path: replication datagrams in, rumor rounds out, and the peers that
 /// replicate.

@@ -4,6 +4,7 @@ import MemberlistWire
 import NIOCore
 import NIOPosix
 import SWIM
+import Serf
 
 extension GossipNode {
     /// Starts the control endpoint: Serf's RPC protocol on TCP `address`, so that `serf members -rpc-addr=…`

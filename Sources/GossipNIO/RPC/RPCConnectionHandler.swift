@@ -4,6 +4,7 @@ import MemberlistWire
 import NIOConcurrencyHelpers
 import NIOCore
 import SWIM
+import Serf
 
 /// One client connection of the control endpoint, speaking Serf's RPC protocol: a request header
 /// `{Command, Seq}`, a body for the commands that take one, and an answer `{Error, Seq}` with a body for those

@@ -1,6 +1,7 @@
 import GossipCore
 import MemberlistWire
 import SWIM
+import Serf
 
 /// Serf's name-conflict resolution: when another node claims this node's name, this node asks the cluster
 /// (`_serf_conflict`) whose address each member holds for the name; if fewer than a majority of the answers hold

@@ -1,3 +1,5 @@
+import MemberlistWire
+
 extension SerfMessage.Query {
     /// A query filter as Serf encodes it in ``SerfMessage/Query/filters``: `00` + a MessagePack array of node
     /// names, or `01` + `{Expr, Tag}` (a regular expression on one tag).

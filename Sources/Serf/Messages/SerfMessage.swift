@@ -1,3 +1,5 @@
+import MemberlistWire
+
 /// Serf 0.9.4's messages (spec §3.2), carried in memberlist `user` messages: one type byte, then one
 /// MessagePack map with the Go struct's fields in byte-wise sorted order.
 public enum SerfMessage: Sendable, Hashable {

@@ -1,3 +1,5 @@
+import MemberlistWire
+
 /// Serf's tags in memberlist metadata (protocol ≥ 3): the magic byte `ff`, then a MessagePack map of strings.
 /// Metadata that does not start with `ff` is an old node's role string, read as `["role": metadata]`.
 public enum SerfTags {

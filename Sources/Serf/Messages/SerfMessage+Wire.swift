@@ -1,3 +1,5 @@
+import MemberlistWire
+
 extension SerfMessage {
     /// The encoded message, its Serf type byte first (put it in a memberlist `user` message to send it).
     public func encode(style: MessagePackWriter.Style = .goMsgpackRaw) -> [UInt8] {

@@ -1,3 +1,5 @@
+import MemberlistWire
+
 /// A Vivaldi network coordinate as Serf puts it in every ack's payload: `01` (version) · {Adjustment, Error,
 /// Height, Vec} with 64-bit floats.
 public struct SerfCoordinate: Sendable, Hashable {
