@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MemberlistWire", targets: ["MemberlistWire"]),
         .library(name: "Serf", targets: ["Serf"]),
         .library(name: "Replication", targets: ["Replication"]),
+        .library(name: "NodeCore", targets: ["NodeCore"]),
         .library(name: "GossipStorage", targets: ["GossipStorage"]),
         .library(name: "Dissemination", targets: ["Dissemination"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
@@ -51,11 +52,14 @@ let package = Package(
             name: "MemberlistWire",
             dependencies: ["GossipCore", "SWIM", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A whole node as one pure value: membership, Serf's layer and the routing between them.
+        .target(name: "NodeCore", dependencies: ["GossipCore", "SWIM", "MemberlistWire", "Serf"]),
         // The real node: SWIM over UDP and TCP on SwiftNIO, speaking memberlist's wire format with Serf's conventions.
         .target(
             name: "GossipNIO",
             dependencies: [
-                "GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication", "GossipStorage", "Dissemination",
+                "GossipCore", "SWIM", "MemberlistWire", "Serf", "NodeCore", "Replication", "GossipStorage",
+                "Dissemination",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,7 +73,7 @@ let package = Package(
         .target(
             name: "GossipTestKit",
             dependencies: [
-                "GossipCore", "SWIM",
+                "GossipCore", "SWIM", "MemberlistWire", "Serf", "NodeCore",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -4,6 +4,7 @@ import Logging
 import MemberlistWire
 import NIOCore
 import NIOPosix
+import NodeCore
 import Replication
 import SWIM
 import Serf

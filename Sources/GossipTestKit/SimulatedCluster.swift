@@ -1,7 +1,12 @@
 import GossipCore
+import MemberlistWire
+import NodeCore
 import SWIM
+import Serf
 
-/// Many ``SWIM/Instance``s on a simulated network in virtual time: the test kit for membership.
+/// Many node cores (``NodeCore``: memberlist's membership protocol, and Serf's layer when the cluster is given a
+/// Serf configuration) on a simulated network in virtual time: the test kit for membership, user events and
+/// queries, the same values the real node runs.
 ///
 /// Everything (latency, loss, every node's random choices) derives from one seed, so a run replays exactly.
 /// Faults are applied between runs: crash, pause and resume (like SIGSTOP / SIGCONT: packets and timers wait
@@ -60,9 +65,19 @@ public final class SimulatedCluster {
         public var streamsOpened = 0
     }
 
+    /// A user event one node delivered to its application, with the virtual time it happened at.
+    public struct Delivery: Sendable, Hashable {
+        /// When.
+        public var instant: Instant
+        /// The node that delivered it.
+        public var node: Int
+        /// What it delivered.
+        public var event: SerfMessage.UserEvent
+    }
+
     enum Event {
         case start(node: Int, seeds: [Int])
-        case timer(node: Int, epoch: Int, timer: SWIM.Timer)
+        case timer(node: Int, epoch: Int, timer: NodeCore.Timer)
         case datagram(node: Int, from: NodeAddress, messages: [SWIM.Message])
         case pushPullRequest(node: Int, from: Int, epoch: Int, state: SWIM.PushPull)
         case pushPullReply(node: Int, epoch: Int, peer: NodeAddress, state: SWIM.PushPull?)
@@ -86,10 +101,29 @@ public final class SimulatedCluster {
     public var onDatagram: ((Int, NodeAddress, [SWIM.Message]) -> Void)?
     /// Traffic so far.
     public private(set) var traffic = Traffic()
+    /// Every user event every node delivered, in order (with a Serf configuration).
+    public private(set) var deliveries: [Delivery] = []
+    /// Called for every user event a node delivers.
+    public var onDelivery: ((Delivery) -> Void)?
+    /// Answers the user queries a node receives: given the node and the query, the payload to answer with, or
+    /// `nil` for none (the node still acks when asked). Default: no answers.
+    public var queryResponder: ((Int, SerfMessage.Query) -> [UInt8]?)?
+    /// Answers to the queries each node asked, by node and query ID, in arrival order.
+    public private(set) var queryAnswers: [Int: [UInt32: [Serf.QueryAnswer]]] = [:]
+    /// The key operations that finished, by node and query ID.
+    public private(set) var keyOperationResults: [Int: [UInt32: Serf.KeyOperationResult]] = [:]
+    /// Each node's Serf snapshot file, as the lines it appended (kept across restarts, as a file would be).
+    public private(set) var snapshots: [[String]]
+    /// Why each node stopped, once it did.
+    public private(set) var stopReasons: [Int: NodeCore.StopReason] = [:]
+    /// Replication payloads the nodes received, for a store running beside the cores.
+    public var onReplication: ((Int, NodeAddress, [UInt8]) -> Void)?
 
     let seed: UInt64
-    // One entry per node, in parallel arrays so that an instance and its generator can be borrowed together.
-    var instances: [SWIM.Instance] = []
+    /// What every node runs with.
+    public let configuration: NodeCore.Configuration
+    // One entry per node, in parallel arrays so that a core and its generator can be borrowed together.
+    var cores: [NodeCore] = []
     var generators: [SeededRandom] = []
     var states: [ProcessState] = []
     /// Incremented at each restart; timers and stream answers of an earlier process are discarded.
@@ -103,27 +137,42 @@ public final class SimulatedCluster {
     var networkRandom: SeededRandom
     /// Partition group of each node; packets cross only between equal groups.
     var group: [Int]
+    /// Each node's name.
+    var names: [String] = []
+    /// Each node's tags, when the cluster runs Serf's layer.
+    let tagsOfNode: ((Int) -> [String: String])?
 
-    /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet.
+    /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet. Without `serf` each
+    /// node is a plain memberlist member; with it each runs Serf's layer too (`tags` gives each node's tags).
     public init(
-        size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64
+        size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64,
+        serf: Serf.Configuration? = nil, tags: ((Int) -> [String: String])? = nil
     ) {
         precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
+        var configuration = NodeCore.Configuration()
+        configuration.settings = settings
+        configuration.serf = serf
+        self.configuration = configuration
+        self.tagsOfNode = tags
         self.settings = settings
         self.network = network
         self.seed = seed
         self.networkRandom = SeededRandom(seed: seed, stream: UInt64.max)
         self.group = Array(repeating: 0, count: size)
         let width = max(3, String(size - 1).count)
-        instances.reserveCapacity(size)
+        cores.reserveCapacity(size)
+        names.reserveCapacity(size)
         for index in 0..<size {
             let address = Self.address(ofNode: index)
             let digits = String(index)
             let name = "node-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
             indexByAddress[address] = index
-            instances.append(SWIM.Instance(name: name, address: address, settings: settings))
+            names.append(name)
+            cores.append(
+                Self.makeCore(index, name: name, configuration: configuration, tags: tags, snapshot: nil, at: .zero))
             generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
         }
+        snapshots = Array(repeating: [], count: size)
         states = Array(repeating: .stopped, count: size)
         epochs = Array(repeating: 0, count: size)
         held = Array(repeating: [], count: size)
@@ -136,24 +185,46 @@ public final class SimulatedCluster {
 
     // MARK: - Looking at the cluster
 
+    /// A core for node `index`, with its tags.
+    func makeCore(_ index: Int, name: String, snapshot: Serf.Snapshot?) -> NodeCore {
+        Self.makeCore(index, name: name, configuration: configuration, tags: tagsOfNode, snapshot: snapshot, at: now)
+    }
+
+    static func makeCore(
+        _ index: Int, name: String, configuration: NodeCore.Configuration, tags: ((Int) -> [String: String])?,
+        snapshot: Serf.Snapshot?, at now: Instant
+    ) -> NodeCore {
+        var configuration = configuration
+        if let tags = tags?(index) { configuration.serf?.tags = tags }
+        guard
+            let core = try? NodeCore(
+                name: name, address: Self.address(ofNode: index), configuration: configuration, restoring: snapshot,
+                at: now)
+        else { preconditionFailure("node \(index)'s tags do not fit in memberlist's metadata") }
+        return core
+    }
+
     /// Nodes in the cluster.
-    public var size: Int { instances.count }
+    public var size: Int { cores.count }
 
     /// The virtual time.
     public var now: Instant { scheduler.now }
 
-    /// Node `index`'s protocol state.
-    public func instance(_ index: Int) -> SWIM.Instance { instances[index] }
+    /// Node `index`'s membership protocol state.
+    public func instance(_ index: Int) -> SWIM.Instance { cores[index].membership }
+
+    /// Node `index`'s whole core.
+    public func core(_ index: Int) -> NodeCore { cores[index] }
 
     /// Node `index`'s name.
-    public func name(ofNode index: Int) -> String { instances[index].name }
+    public func name(ofNode index: Int) -> String { names[index] }
 
     /// Node `index`'s process state.
     public func processState(ofNode index: Int) -> ProcessState { states[index] }
 
     /// What node `observer` believes about node `subject` (`nil`: it does not know it).
     public func status(of subject: Int, seenBy observer: Int) -> SWIM.Status? {
-        instances[observer].member(named: instances[subject].name)?.status
+        cores[observer].membership.member(named: names[subject])?.status
     }
 
     /// Indices of running nodes.
@@ -166,11 +237,11 @@ public final class SimulatedCluster {
         for state in states where state == .running { runningCount += 1 }
         guard runningCount > 0 else { return false }
         for index in states.indices where states[index] == .running {
-            guard instances[index].aliveCount == runningCount else { return false }
+            guard cores[index].membership.aliveCount == runningCount else { return false }
         }
         let running = runningNodes
         return running.allSatisfy { index in
-            running.allSatisfy { instances[index].member(named: instances[$0].name)?.status == .alive }
+            running.allSatisfy { cores[index].membership.member(named: names[$0])?.status == .alive }
         }
     }
 
@@ -185,7 +256,7 @@ public final class SimulatedCluster {
     public func startAll(joiningThrough seed: Int = 0, spacing: Duration = .milliseconds(100)) {
         start(node: seed)
         var offset = Duration.zero
-        for index in instances.indices where index != seed {
+        for index in cores.indices where index != seed {
             offset += spacing
             start(node: index, at: now + offset, joiningThrough: [seed])
         }
@@ -207,16 +278,17 @@ public final class SimulatedCluster {
     /// Starts every node as members of an already formed cluster: each knows every other as alive at
     /// incarnation 1, with nothing left to gossip. Steady-state experiments skip the join storm this way.
     public func startAllFormed() {
-        let members = instances.indices.map { index in
+        let members = cores.indices.map { index in
             SWIM.Member(
-                name: instances[index].name, address: Self.address(ofNode: index), incarnation: 1, status: .alive,
-                statusChangedAt: now)
+                name: names[index], address: Self.address(ofNode: index),
+                metadata: cores[index].membership.localMember.metadata, incarnation: 1, status: .alive,
+                statusChangedAt: now, protocolVersions: cores[index].membership.localMember.protocolVersions)
         }
-        for index in instances.indices where states[index] == .stopped {
+        for index in cores.indices where states[index] == .stopped {
             states[index] = .running
             let effects =
-                instances[index].start(at: now, using: &generators[index])
-                + instances[index].bootstrap(members: members, at: now, using: &generators[index])
+                cores[index].start(at: now, using: &generators[index])
+                + cores[index].bootstrap(members: members, at: now, using: &generators[index])
             apply(effects, from: index)
         }
     }
@@ -258,11 +330,13 @@ public final class SimulatedCluster {
         }
     }
 
-    /// Starts a new process for a crashed node under the same name and address, joining through `seeds`.
-    public func restart(node index: Int, joiningThrough seeds: [Int]) {
+    /// Starts a new process for a crashed node under the same name and address, joining through `seeds`. With
+    /// `restoringSnapshot`, Serf's layer resumes from the node's snapshot file (its clocks, and no event or query
+    /// delivered again).
+    public func restart(node index: Int, joiningThrough seeds: [Int], restoringSnapshot: Bool = false) {
         epochs[index] += 1
-        instances[index] = SWIM.Instance(
-            name: instances[index].name, address: Self.address(ofNode: index), settings: settings, at: now)
+        let snapshot = restoringSnapshot ? Serf.Snapshot(text: snapshots[index].joined(separator: "\n")) : nil
+        cores[index] = makeCore(index, name: names[index], snapshot: snapshot)
         generators[index] = SeededRandom(seed: seed, stream: UInt64(index) | UInt64(epochs[index]) << 32)
         states[index] = .stopped
         held[index] = []
@@ -272,13 +346,13 @@ public final class SimulatedCluster {
     /// Node `index` leaves gracefully; it stops once its leave has been announced.
     public func leave(node index: Int) {
         guard states[index] == .running else { return }
-        apply(instances[index].leave(at: now, using: &generators[index]), from: index)
+        apply(cores[index].leave(at: now, using: &generators[index]), from: index)
     }
 
     /// Cuts the network into `groups` (node indices); packets and streams cross only within a group. Nodes in
     /// no group form one more group together.
     public func partition(_ groups: [[Int]]) {
-        group = Array(repeating: 0, count: instances.count)
+        group = Array(repeating: 0, count: cores.count)
         for (number, members) in groups.enumerated() {
             for index in members { group[index] = number + 1 }
         }
@@ -286,12 +360,12 @@ public final class SimulatedCluster {
 
     /// Removes every partition.
     public func heal() {
-        group = Array(repeating: 0, count: instances.count)
+        group = Array(repeating: 0, count: cores.count)
     }
 
     /// Replaces node `index`'s metadata, announcing it with a new incarnation.
-    public func updateMetadata(node index: Int, _ metadata: [UInt8]) throws(SWIM.InstanceError) {
-        let effects = try instances[index].updateMetadata(metadata, at: now, using: &generators[index])
+    public func updateMetadata(node index: Int, _ metadata: [UInt8]) throws(WireError) {
+        let effects = try cores[index].updateMetadata(metadata, at: now, using: &generators[index])
         apply(effects, from: index)
     }
 
@@ -321,45 +395,37 @@ public final class SimulatedCluster {
             break
         }
         let now = scheduler.now
-        let effects: [SWIM.Effect]
+        let effects: [NodeCore.Effect]
         switch event {
         case .start(_, let seeds):
             guard states[target] == .stopped else { return }
             states[target] = .running
             effects =
-                instances[target].start(at: now, using: &generators[target])
-                + instances[target].join(seeds.map { Self.address(ofNode: $0) }, at: now, using: &generators[target])
+                cores[target].start(at: now, using: &generators[target])
+                + cores[target].join(seeds.map { Self.address(ofNode: $0) }, at: now, using: &generators[target])
         case .timer(_, let epoch, let timer):
             guard epoch == epochs[target] else { return }
-            effects = instances[target].fire(timer, at: now, using: &generators[target])
+            effects = cores[target].fire(timer, at: now, using: &generators[target])
         case .datagram(_, let sender, let messages):
-            if messages.count == 1 {
-                effects = instances[target].receive(messages[0], from: sender, at: now, using: &generators[target])
-            } else {
-                var all: [SWIM.Effect] = []
-                for message in messages {
-                    all += instances[target].receive(message, from: sender, at: now, using: &generators[target])
-                }
-                effects = all
-            }
+            effects = cores[target].receive(messages, from: sender, at: now, using: &generators[target])
         case .pushPullRequest(_, let from, let epoch, let state):
-            let answer = instances[target].answerPushPull(
+            let answer = cores[target].answerPushPull(
                 state, from: Self.address(ofNode: from), at: now, using: &generators[target])
             effects = answer.effects
             deliverStream(
                 .pushPullReply(node: from, epoch: epoch, peer: Self.address(ofNode: target), state: answer.reply))
         case .pushPullReply(_, let epoch, let peer, let state):
             guard epoch == epochs[target] else { return }
-            effects = instances[target].pushPullCompleted(state, from: peer, at: now, using: &generators[target])
+            effects = cores[target].pushPullCompleted(state, from: peer, at: now, using: &generators[target])
         case .streamPingResult(_, let epoch, let sequenceNumber, let acknowledged):
             guard epoch == epochs[target] else { return }
-            effects = instances[target].streamPingCompleted(
+            effects = cores[target].streamPingCompleted(
                 sequenceNumber: sequenceNumber, acknowledged: acknowledged, at: now, using: &generators[target])
         }
         apply(effects, from: target)
     }
 
-    func apply(_ effects: [SWIM.Effect], from index: Int) {
+    func apply(_ effects: [NodeCore.Effect], from index: Int) {
         for effect in effects {
             switch effect {
             case .send(let messages, let address, _):
@@ -372,12 +438,36 @@ public final class SimulatedCluster {
                 scheduler.schedule(.timer(node: index, epoch: epochs[index], timer: timer), at: instant)
             case .event(let event):
                 record(event, by: index)
+            case .userEvent(let event):
+                let delivery = Delivery(instant: now, node: index, event: event)
+                if recordsLog { deliveries.append(delivery) }
+                onDelivery?(delivery)
+            case .query(let query):
+                guard let payload = queryResponder?(index, query),
+                    let answered = cores[index].respond(
+                        toQuery: query.lamportTime, id: query.id, payload: payload, at: now,
+                        using: &generators[index])
+                else { continue }
+                apply(answered, from: index)
+            case .queryAnswer(let id, let answer):
+                queryAnswers[index, default: [:]][id, default: []].append(answer)
+            case .keyOperationFinished(let id, let result):
+                keyOperationResults[index, default: [:]][id] = result
+            case .snapshot(let lines):
+                snapshots[index] += lines
+            case .replication(let payload, let sender):
+                onReplication?(index, sender, payload)
+            case .stop(let reason):
+                stopReasons[index] = reason
+                states[index] = .departed
+            case .queryFinished, .keyringChanged, .flushSnapshot, .userMessage:
+                break
             }
         }
     }
 
     func record(_ event: SWIM.MembershipEvent, by index: Int) {
-        let entry = LogEntry(instant: now, observer: instances[index].name, event: event)
+        let entry = LogEntry(instant: now, observer: names[index], event: event)
         if recordsLog { log.append(entry) }
         onEvent?(entry)
         if case .leaveCompleted = event {
@@ -389,7 +479,7 @@ public final class SimulatedCluster {
         onDatagram?(index, address, messages)
         traffic.packetsSent += 1
         traffic.messagesSent += messages.count
-        let sizing = instances[index].sizing
+        let sizing = cores[index].membership.sizing
         var bytes = messages.reduce(0) { $0 + sizing.encodedSize(of: $1) }
         if messages.count > 1 { bytes += 2 + 2 * messages.count }
         traffic.bytesSent += bytes
@@ -452,7 +542,7 @@ public final class SimulatedCluster {
         var answeredAt = deadline
         if let receiver = indexByAddress[address], group[index] == group[receiver],
             states[receiver] == .running,
-            ping.target.isEmpty || ping.target == instances[receiver].name
+            ping.target.isEmpty || ping.target == names[receiver]
         {
             var roundTrip =
                 network.latency.sample(using: &networkRandom) + network.latency.sample(using: &networkRandom)

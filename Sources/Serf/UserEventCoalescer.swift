@@ -47,5 +47,11 @@ extension Serf {
 
         /// Events held now.
         public var heldCount: Int { newest.count }
+
+        /// When the open window closes if no event arrives meanwhile; `nil` when no window is open.
+        public var deadline: Duration? {
+            guard let start = windowStart else { return nil }
+            return min(start + period, lastArrival + quiescentPeriod)
+        }
     }
 }

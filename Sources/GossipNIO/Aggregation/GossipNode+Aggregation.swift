@@ -1,6 +1,7 @@
 import Dissemination
 import Foundation
 import MemberlistWire
+import NodeCore
 import SWIM
 import Serf
 

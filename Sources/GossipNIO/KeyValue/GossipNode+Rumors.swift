@@ -2,6 +2,7 @@ import Foundation
 import GossipCore
 import GossipStorage
 import MemberlistWire
+import NodeCore
 import Replication
 import SWIM
 import Serf

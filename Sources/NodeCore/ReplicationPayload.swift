@@ -1,22 +1,22 @@
 /// How replication and aggregation travel inside memberlist `user` messages: one leading byte that no Serf
 /// message uses (Serf's types are 0–9), then the message. Datagrams carry rumors and aggregation shares; streams
 /// carry anti-entropy requests and replies.
-enum ReplicationPayload {
+public enum ReplicationPayload {
     /// A ``Replication/SyncMessage`` `rumor` in a datagram.
-    static let rumor: UInt8 = 200
+    public static let rumor: UInt8 = 200
     /// A ``Replication/SyncMessage`` request or reply on a stream.
-    static let sync: UInt8 = 201
-    /// An ``AggregateShare`` in a datagram.
-    static let aggregate: UInt8 = 202
+    public static let sync: UInt8 = 201
+    /// An aggregation share in a datagram.
+    public static let aggregate: UInt8 = 202
 
     /// `true` when `payload` is ours rather than Serf's.
-    static func isReplication(_ payload: [UInt8]) -> Bool {
+    public static func isReplication(_ payload: [UInt8]) -> Bool {
         guard let first = payload.first else { return false }
         return first == rumor || first == sync || first == aggregate
     }
 
     /// `payload` behind the leading byte `kind`.
-    static func wrap(_ kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
+    public static func wrap(_ kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
         var bytes = [kind]
         bytes.reserveCapacity(payload.count + 1)
         bytes += payload
