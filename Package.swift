@@ -119,6 +119,10 @@ let package = Package(
         ),
         .testTarget(name: "SerfTests", dependencies: ["Serf", "SWIM", "GossipCore", "MemberlistWire"]),
         .testTarget(
+            name: "NodeCoreTests",
+            dependencies: ["NodeCore", "Serf", "SWIM", "GossipCore", "MemberlistWire", "GossipTestKit"]
+        ),
+        .testTarget(
             name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator", "GossipTestKit"]
         ),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "GossipCore"]),

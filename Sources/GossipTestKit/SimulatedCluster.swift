@@ -109,7 +109,7 @@ public final class SimulatedCluster {
     /// `nil` for none (the node still acks when asked). Default: no answers.
     public var queryResponder: ((Int, SerfMessage.Query) -> [UInt8]?)?
     /// Answers to the queries each node asked, by node and query ID, in arrival order.
-    public private(set) var queryAnswers: [Int: [UInt32: [Serf.QueryAnswer]]] = [:]
+    public internal(set) var queryAnswers: [Int: [UInt32: [Serf.QueryAnswer]]] = [:]
     /// The key operations that finished, by node and query ID.
     public private(set) var keyOperationResults: [Int: [UInt32: Serf.KeyOperationResult]] = [:]
     /// Each node's Serf snapshot file, as the lines it appended (kept across restarts, as a file would be).
@@ -144,9 +144,11 @@ public final class SimulatedCluster {
 
     /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet. Without `serf` each
     /// node is a plain memberlist member; with it each runs Serf's layer too (`tags` gives each node's tags).
+    /// `names` gives other names (two nodes may share one, to stage a name conflict).
     public init(
         size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64,
-        serf: Serf.Configuration? = nil, tags: ((Int) -> [String: String])? = nil
+        serf: Serf.Configuration? = nil, tags: ((Int) -> [String: String])? = nil,
+        names nameOfNode: ((Int) -> String)? = nil
     ) {
         precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
         var configuration = NodeCore.Configuration()
@@ -161,13 +163,14 @@ public final class SimulatedCluster {
         self.group = Array(repeating: 0, count: size)
         let width = max(3, String(size - 1).count)
         cores.reserveCapacity(size)
-        names.reserveCapacity(size)
+        self.names.reserveCapacity(size)
         for index in 0..<size {
             let address = Self.address(ofNode: index)
             let digits = String(index)
-            let name = "node-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+            let name =
+                nameOfNode?(index) ?? "node-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
             indexByAddress[address] = index
-            names.append(name)
+            self.names.append(name)
             cores.append(
                 Self.makeCore(index, name: name, configuration: configuration, tags: tags, snapshot: nil, at: .zero))
             generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
@@ -460,7 +463,7 @@ public final class SimulatedCluster {
             case .stop(let reason):
                 stopReasons[index] = reason
                 states[index] = .departed
-            case .queryFinished, .keyringChanged, .flushSnapshot, .userMessage:
+            case .queryFinished, .keyringChanged, .flushSnapshot, .userMessage, .remoteState:
                 break
             }
         }

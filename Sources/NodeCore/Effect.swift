@@ -41,6 +41,9 @@ extension NodeCore {
         case replication([UInt8], from: NodeAddress)
         /// The application's message (plain memberlist mode: memberlist's `NotifyMsg`).
         case userMessage([UInt8], from: NodeAddress)
+        /// A peer's push-pull user state (plain memberlist mode: memberlist's `MergeRemoteState`); `joining` when
+        /// it answered this node's join.
+        case remoteState([UInt8], joining: Bool)
         /// The node has stopped: the shell closes its sockets.
         case stop(StopReason)
     }

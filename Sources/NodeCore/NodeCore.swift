@@ -31,6 +31,10 @@ public struct NodeCore: Sendable {
     public internal(set) var hasStopped = false
     /// Effects of the input being handled.
     var effects: [Effect] = []
+    /// A plain memberlist member's push-pull user state (memberlist's `LocalState`), set by the application.
+    public var localState: [UInt8] = []
+    /// Seeds of a join whose push-pull has not completed: their events are history to this node.
+    var joinsInFlight: Set<NodeAddress> = []
 
     /// A node called `name`, reached at `address`, that knows only itself. With Serf's layer its metadata is its
     /// tags; `snapshot` restores Serf's clocks from a snapshot file.
@@ -84,6 +88,7 @@ public struct NodeCore: Sendable {
     public mutating func join(
         _ seeds: [NodeAddress], at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> [Effect] {
+        joinsInFlight.formUnion(seeds)
         absorb(membership.join(seeds, at: now, using: &rng), at: now, using: &rng)
         return takeEffects()
     }
@@ -170,10 +175,10 @@ public struct NodeCore: Sendable {
     public mutating func answerPushPull(
         _ state: SWIM.PushPull, from remote: NodeAddress, at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> (reply: SWIM.PushPull, effects: [Effect]) {
-        serf?.observe(userState: state.userState)
         var (reply, swimEffects) = membership.answerPushPull(state, from: remote, at: now, using: &rng)
-        reply.userState = serf?.pushPullUserState ?? []
+        reply.userState = serf?.pushPullUserState ?? localState
         absorb(swimEffects, at: now, using: &rng)
+        mergeUserState(state.userState, joining: false, at: now, using: &rng)
         return (reply, takeEffects())
     }
 
@@ -182,8 +187,9 @@ public struct NodeCore: Sendable {
         _ remote: SWIM.PushPull?, from address: NodeAddress, at now: Instant,
         using rng: inout some RandomNumberGenerator
     ) -> [Effect] {
-        if let remote { serf?.observe(userState: remote.userState) }
+        let joining = joinsInFlight.remove(address) != nil
         absorb(membership.pushPullCompleted(remote, from: address, at: now, using: &rng), at: now, using: &rng)
+        if let remote { mergeUserState(remote.userState, joining: joining, at: now, using: &rng) }
         return takeEffects()
     }
 
@@ -199,8 +205,23 @@ public struct NodeCore: Sendable {
     }
 
     /// A `user` message that arrived on a stream (Serf sends its push-pull state this way on a join).
-    public mutating func receiveStreamMessage(_ payload: [UInt8]) {
-        serf?.observe(userState: payload)
+    public mutating func receiveStreamMessage(
+        _ payload: [UInt8], at now: Instant, using rng: inout some RandomNumberGenerator
+    ) -> [Effect] {
+        mergeUserState(payload, joining: false, at: now, using: &rng)
+        return takeEffects()
+    }
+
+    /// A peer's push-pull user state: Serf's layer merges it, a plain member hands it to the application.
+    mutating func mergeUserState(
+        _ state: [UInt8], joining: Bool, at now: Instant, using rng: inout some RandomNumberGenerator
+    ) {
+        if serf != nil {
+            absorb(
+                serf!.merge(userState: state, joining: joining, membership: membership, at: now), at: now, using: &rng)
+        } else if !state.isEmpty {
+            effects.append(.remoteState(state, joining: joining))
+        }
     }
 
     // MARK: - Routing
@@ -212,7 +233,7 @@ public struct NodeCore: Sendable {
             case .send(let messages, let address, let destination):
                 effects.append(.send(messages, to: address, destination: destination))
             case .pushPull(var state, let address):
-                state.userState = serf?.pushPullUserState ?? []
+                state.userState = serf?.pushPullUserState ?? localState
                 effects.append(.pushPull(state, to: address))
             case .streamPing(let ping, let address, let deadline):
                 effects.append(.streamPing(ping, to: address, deadline: deadline))

@@ -6,7 +6,7 @@ extension Serf {
     public struct UserEventBuffer: Sendable {
         /// Slots in the ring: Serf's EventBuffer, 512.
         public let capacity: Int
-        private var slots: [Slot?]
+        private var ring: [Slot?]
 
         struct Slot: Sendable {
             var lamportTime: UInt64
@@ -30,7 +30,19 @@ extension Serf {
         /// An empty buffer of `capacity` slots.
         public init(capacity: Int = 512) {
             self.capacity = max(1, capacity)
-            slots = Array(repeating: nil, count: self.capacity)
+            ring = Array(repeating: nil, count: self.capacity)
+        }
+
+        /// The buffer's slots as Serf's push-pull carries them (Serf's `Events`: every slot, `nil` where none is
+        /// filled), so that members apart during a partition catch up on each other's events when it heals.
+        public var slots: [SerfMessage.EventsAtTime?] {
+            ring.map { slot in
+                slot.map {
+                    SerfMessage.EventsAtTime(
+                        lamportTime: $0.lamportTime,
+                        events: $0.events.map { SerfMessage.EventRecord(name: $0.name, payload: $0.payload) })
+                }
+            }
         }
 
         /// Records the event at `lamportTime` given the event clock `clock`; returns `true` when it is new (to be
@@ -38,14 +50,14 @@ extension Serf {
         public mutating func record(_ event: Event, at lamportTime: UInt64, clock: UInt64) -> Bool {
             if clock > UInt64(capacity), lamportTime < clock - UInt64(capacity) { return false }
             let index = Int(lamportTime % UInt64(capacity))
-            if var slot = slots[index], slot.lamportTime == lamportTime {
+            if var slot = ring[index], slot.lamportTime == lamportTime {
                 guard !slot.events.contains(event) else { return false }
                 slot.events.append(event)
-                slots[index] = slot
+                ring[index] = slot
                 return true
             }
-            if let slot = slots[index], slot.lamportTime > lamportTime { return false }
-            slots[index] = Slot(lamportTime: lamportTime, events: [event])
+            if let slot = ring[index], slot.lamportTime > lamportTime { return false }
+            ring[index] = Slot(lamportTime: lamportTime, events: [event])
             return true
         }
     }

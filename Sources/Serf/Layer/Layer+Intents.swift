@@ -47,6 +47,10 @@ extension Serf.Layer {
         let known = membership.member(named: intent.node) != nil
         guard intents.receive(.join, about: intent.node, at: intent.lamportTime, known: known, now: Self.duration(now))
         else { return }
+        // A newer join intent cancels a leave in progress (a refuted force-leave): the member is alive again.
+        if reaper.status(of: intent.node) == .leaving {
+            reaper.update(intent.node, to: .alive, now: Self.duration(now))
+        }
         effects.append(.broadcast(payload, key: "intent \(intent.node)"))
     }
 

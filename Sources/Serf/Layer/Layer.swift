@@ -134,22 +134,45 @@ extension Serf {
             return takeEffects()
         }
 
-        /// Witnesses the clocks in a push-pull's user state, when it is Serf's.
-        public mutating func observe(userState: [UInt8]) {
-            guard case .pushPull(let state)? = try? SerfMessage(decoding: userState) else { return }
+        /// Merges a peer's push-pull user state, when it is Serf's (Serf's `MergeRemoteState`): the clocks are
+        /// witnessed, members it lists as left are leave intents, and its recent events are handled as if they had
+        /// arrived by gossip, so that members apart during a partition deliver each other's events once it
+        /// heals. On this node's own join (`joining`) the peer's events are history and are not delivered (Serf's
+        /// default, without `-replay`).
+        public mutating func merge(
+            userState: [UInt8], joining: Bool = false, membership: SWIM.Instance, at now: Instant
+        ) -> [Effect] {
+            guard case .pushPull(let state)? = try? SerfMessage(decoding: userState) else { return [] }
             // Serf witnesses a remote state's clocks minus one.
-            for (node, time) in state.statusLamportTimes { intents.witnessStatus(node, at: time) }
             memberClock.witness(state.lamportTime &- 1)
             eventClock.witness(state.eventLamportTime &- 1)
             queryClock.witness(state.queryLamportTime &- 1)
+            for node in state.leftMembers {
+                let intent = SerfMessage.LeaveIntent(lamportTime: state.statusLamportTimes[node] ?? 0, node: node)
+                receiveLeaveIntent(intent, payload: SerfMessage.leave(intent).encode(), membership: membership, at: now)
+            }
+            for (node, time) in state.statusLamportTimes { intents.witnessStatus(node, at: time) }
+            if joining { eventMinimumTime = max(eventMinimumTime, state.eventLamportTime &+ 1) }
+            for case let slot? in state.events {
+                for record in slot.events {
+                    let event = SerfMessage.UserEvent(
+                        lamportTime: slot.lamportTime, name: record.name, payload: record.payload, coalesce: false)
+                    receive(event, payload: SerfMessage.userEvent(event).encode(), at: now)
+                }
+            }
+            return takeEffects()
         }
 
-        /// The user state this node's push-pulls carry: Serf's clocks, no recent events, no left members.
+        /// The user state this node's push-pulls carry (Serf's `LocalState`): the clocks, the status time of
+        /// every member it knows one of, the members that left, and the recent-event buffer.
         public var pushPullUserState: [UInt8] {
-            SerfMessage.pushPull(
+            var statusTimes = intents.statusTimes
+            statusTimes[name] = max(statusTimes[name] ?? 0, joinLamportTime)
+            let left = reaper.names.filter { reaper.status(of: $0) == .left }
+            return SerfMessage.pushPull(
                 SerfMessage.PushPullState(
-                    eventLamportTime: eventClock.time, events: [], lamportTime: memberClock.time, leftMembers: [],
-                    queryLamportTime: queryClock.time, statusLamportTimes: [name: joinLamportTime])
+                    eventLamportTime: eventClock.time, events: recentEvents.slots, lamportTime: memberClock.time,
+                    leftMembers: left, queryLamportTime: queryClock.time, statusLamportTimes: statusTimes)
             ).encode()
         }
 
@@ -175,8 +198,9 @@ extension Serf {
             case .query(let query):
                 queryClock.witness(query.lamportTime)
                 receive(query, payload: payload, membership: membership, at: now, using: &rng)
-            case .pushPull(let state):
-                observe(userState: SerfMessage.pushPull(state).encode())
+            case .pushPull:
+                // Only ever a push-pull's user state (``merge(userState:joining:membership:at:)``).
+                break
             case .conflictResponse, .keyRequest, .keyResponse:
                 // Only ever inside query responses and requests; alone they mean nothing.
                 break
