@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "GossipCore", "SWIM", "MemberlistWire", "Serf", "NodeCore", "Replication", "GossipStorage",
                 "Dissemination",
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,7 +81,7 @@ let package = Package(
         // The simulator: large-scale dissemination kernels, the SWIM cluster engine, measurements, reports.
         .target(
             name: "GossipSimulator",
-            dependencies: ["GossipCore", "SWIM", "Dissemination", "GossipTestKit"]
+            dependencies: ["GossipCore", "SWIM", "Serf", "NodeCore", "Dissemination", "GossipTestKit"]
         ),
         // The fifteen scenarios: stories told with the library's real parts on the simulator.
         .target(

@@ -10,9 +10,9 @@ import SWIM
 import Serf
 import Synchronization
 
-/// A real cluster member: ``SWIM/Instance`` driven over UDP and TCP on SwiftNIO with the real clock and system
-/// randomness, speaking memberlist 0.2.2's wire format with Serf's conventions (tags in the metadata, Serf's
-/// push-pull user state, a leave intent before a graceful leave), so that Serf agents take it for one of their own.
+/// A real cluster member: a ``NodeCore/NodeCore`` (memberlist's membership protocol and Serf's layer, one pure
+/// value) driven over UDP and TCP on SwiftNIO with the real clock and system randomness, speaking memberlist
+/// 0.2.2's wire format with Serf's conventions, so that Serf agents take it for one of their own.
 ///
 /// ```swift
 /// var configuration = NodeConfiguration(name: "web-1")
@@ -23,16 +23,17 @@ import Synchronization
 /// for await event in node.events { print(event) }
 /// ```
 ///
-/// The node never stops on bad input: a datagram or stream that does not decode is dropped and counted in
-/// ``statistics``.
+/// The node is a shell: it owns the sockets, one timer queue, the durable logs and the control endpoint, and
+/// carries out what the core decides. Its work runs in ``run()``'s task group (``GossipNodeService`` calls it;
+/// ``start()`` binds and runs it in the background). It never stops on bad input: a datagram or stream that
+/// does not decode is dropped and counted in ``statistics``.
 public actor GossipNode {
     /// The configuration the node runs with.
     public nonisolated let configuration: NodeConfiguration
-    /// Membership changes as the protocol reports them, for one consumer (the newest 4,096 are kept while nobody
-    /// reads).
+    /// Membership changes as Serf lists members, for one consumer (the newest 4,096 are kept while nobody reads).
     public nonisolated let events: AsyncStream<SWIM.MembershipEvent>
     /// Shell counters: traffic and drops.
-    public private(set) var statistics = NodeStatistics()
+    public internal(set) var statistics = NodeStatistics()
     /// Records of the control endpoint's feeds (`stream`, `monitor`, `kv-watch`, query answers) dropped because
     /// their client was not reading: each connection holds at most 256 KiB of them.
     public nonisolated let feedStatistics = FeedStatistics()
@@ -51,33 +52,41 @@ public actor GossipNode {
     let clock = ContinuousClock()
     let origin: ContinuousClock.Instant
     let eventContinuation: AsyncStream<SWIM.MembershipEvent>.Continuation
-    var instance: SWIM.Instance?
+    /// The protocol: membership, Serf's layer and the routing between them.
+    var core: NodeCore?
     var rng = SystemRandomNumberGenerator()
-    var serf = SerfCompatibility()
     var datagramChannel: (any Channel)?
     /// The UDP socket's sending side.
     var datagramSocket: DatagramSocket?
     /// Datagrams the system refused to send (`EPERM` from a firewall rule, `ENOBUFS`, a full send buffer …): each
     /// is counted and the socket goes on.
     public var datagramSendErrors: Int { datagramSocket?.sendErrors ?? 0 }
-    /// The receive queue the UDP socket feeds.
+    /// The receive queue the UDP socket feeds, and its reading end until ``run()`` takes it.
     var datagramContinuation: AsyncStream<DatagramHandler.Datagram>.Continuation?
+    var datagrams: AsyncStream<DatagramHandler.Datagram>?
     var streamChannel: (any Channel)?
     var rpcChannel: (any Channel)?
-    var datagramTask: Task<Void, Never>?
+    /// Work handed to ``run()``'s task group: stream exchanges, query responders, the rejoin.
+    let work: AsyncStream<@Sendable () async -> Void>
+    let workContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
+    /// The core's timers, fired by one loop in ``run()``.
+    var timers = TimerQueue<NodeCore.Timer>()
+    nonisolated let alarm: Alarm
     /// `true` from ``start()`` until the node stops (a leave, or ``shutdown()``).
     public private(set) var isRunning = false
     /// `true` once the node has stopped; it does not start again.
     var hasStopped = false
+    /// `true` once ``run()`` has begun (it runs once).
+    var hasRun = false
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
-    var leaveWaiters: [CheckedContinuation<Void, Never>] = []
-    var answeredQueries: Set<QueryIdentity> = []
     var queryResponder: (@Sendable (SerfMessage.Query) async -> [UInt8]?)?
     var querySubscribers: [UInt64: AsyncStream<SerfMessage.Query>.Continuation] = [:]
-    var openQueries: [QueryIdentity: OpenQuery] = [:]
+    /// Queries this node asked, by ID, and the streams their answers go to.
+    var pendingQueries: [UInt32: AsyncStream<QueryAnswer>.Continuation] = [:]
+    /// Key operations this node asked, by query ID.
+    var pendingKeyOperations: [UInt32: CheckedContinuation<KeyOperationResult, Never>] = [:]
     /// The control endpoint's authentication key (`--rpc-auth`), if any.
     var rpcAuthKey: String?
-    var pendingQueries: [UInt32: PendingQuery] = [:]
     var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
     var userEventSubscribers: [UInt64: AsyncStream<SerfMessage.UserEvent>.Continuation] = [:]
     var nextSubscriber: UInt64 = 0
@@ -89,16 +98,9 @@ public actor GossipNode {
     var rumors = Replication.UpdateRumors()
     var keyValueWatchers: [UInt64: KeyValueWatcher] = [:]
     var aggregates = AggregateTable()
-    var replicationTasks: [Task<Void, Never>] = []
     var snapshot: SnapshotFile?
-    var snapshotTask: Task<Void, Never>?
-    var reaperTask: Task<Void, Never>?
-    var memberReaper = Serf.MemberReaper()
-    var coalescer: Serf.UserEventCoalescer<SerfMessage.UserEvent>?
-    var lastKnownMembers: [String: SWIM.Member] = [:]
-    /// `true` once a graceful leave has begun: a leave intent about this node is then not refuted.
-    var isLeaving = false
-    var resolvingNameConflict = false
+    /// Members to rejoin from the snapshot once running.
+    var rejoinAddresses: [NodeAddress] = []
     var antiEntropyInFlight = false
     /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
     var replicationCounters = ReplicationStatistics()
@@ -113,10 +115,10 @@ public actor GossipNode {
         // Bounded, so that a node nobody listens to does not hoard events.
         (events, eventContinuation) = AsyncStream.makeStream(
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        (work, workContinuation) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
+        alarm = Alarm(loop: MultiThreadedEventLoopGroup.singleton.next())
         sharedKeyring = SharedKeyring(configuration.keyring)
         hybridClock = Replication.HybridLogicalClock(node: Self.replicaIdentifier(of: configuration.name))
-        memberReaper.reconnectTimeout = configuration.reconnectTimeout
-        memberReaper.tombstoneTimeout = configuration.tombstoneTimeout
     }
 
     // MARK: - Looking at the node
@@ -124,19 +126,20 @@ public actor GossipNode {
     /// The address the listeners are bound to (with the real port when the configuration asked for port 0).
     public private(set) var boundAddress: NodeAddress?
 
-    /// Every member this node knows, itself included, sorted by name.
-    public var members: [SWIM.Member] { instance?.members ?? [] }
+    /// Every member memberlist knows, this node included, sorted by name (``clusterMembers`` adds the failed and
+    /// left members Serf keeps listed).
+    public var members: [SWIM.Member] { core?.membership.members ?? [] }
 
     /// The protocol's own counters.
-    public var protocolStatistics: SWIM.Statistics { instance?.statistics ?? SWIM.Statistics() }
+    public var protocolStatistics: SWIM.Statistics { core?.membership.statistics ?? SWIM.Statistics() }
 
     /// This node's own member record.
-    public var localMember: SWIM.Member? { instance?.localMember }
+    public var localMember: SWIM.Member? { core?.membership.localMember }
+
+    /// The protocol's health score (0 is healthy).
+    public var healthScore: Int { core?.membership.healthScore ?? 0 }
 
     var now: Instant { Instant(nanoseconds: (clock.now - origin).nanoseconds) }
-
-    /// Time since the node was made, for Serf's intent timeouts.
-    var sinceStart: Duration { clock.now - origin }
 
     /// The packet layers with the current keyring (it follows `serf keys` rotations).
     var packetCodec: PacketCodec {
@@ -152,17 +155,50 @@ public actor GossipNode {
         return codec
     }
 
+    /// Bytes encryption adds to every packet (none without a keyring).
+    var packetOverhead: Int { configuration.keyring != nil ? Keyring.overhead : 0 }
+
+    /// What the core runs with, from the node's configuration.
+    var coreConfiguration: NodeCore.Configuration {
+        var core = NodeCore.Configuration()
+        core.settings = configuration.settings
+        core.settings.packetOverhead = packetOverhead
+        core.leaveTimeout = configuration.leaveTimeout
+        core.leavePropagationDelay = configuration.leavePropagationDelay
+        var serf = Serf.Configuration()
+        serf.tags = advertisedTags
+        serf.reconnectTimeout = configuration.reconnectTimeout
+        serf.tombstoneTimeout = configuration.tombstoneTimeout
+        serf.reapInterval = configuration.reapInterval
+        serf.userEventCoalescing = configuration.userEventCoalescing
+        serf.recordsSnapshot = configuration.snapshotPath != nil
+        serf.keyring = configuration.keyring
+        core.serf = serf
+        return core
+    }
+
     // MARK: - Lifecycle
 
-    /// Binds the UDP and TCP listeners on one port and starts probing, gossip and push-pull.
+    /// Binds the UDP and TCP listeners on one port and runs the node (``run()``) in the background. Under a
+    /// ``GossipNodeService``, which calls ``bind()`` and ``run()`` itself, the node's work stays in the
+    /// service's task.
     public func start() async throws {
         guard !isRunning else { return }
+        try await bind()
+        Task { await self.run() }
+    }
+
+    /// Opens the replica and the snapshot, binds the UDP and TCP listeners on one port, and starts the protocol
+    /// (nothing is received or fired until ``run()``).
+    public func bind() async throws {
+        guard !isRunning, !hasStopped else { return }
         try openReplica()
-        let previousMembers = try openSnapshot()
+        let previous = try openSnapshot()
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(
             of: DatagramHandler.Datagram.self, bufferingPolicy: .bufferingOldest(8192))
         self.datagramContinuation = datagramContinuation
+        self.datagrams = datagrams
         let bind = configuration.bindAddress
         // With port 0 the UDP socket picks a port that TCP may not have free (an outgoing connection can hold
         // it): try again with another, a few times.
@@ -191,38 +227,48 @@ public actor GossipNode {
         datagramChannel = udp
         streamChannel = tcp
         boundAddress = bound
-
-        var instance = SWIM.Instance(
+        var core = try NodeCore(
             name: configuration.name, address: configuration.advertiseAddress ?? bound,
-            metadata: try SerfTags.encode(advertisedTags), settings: settings, at: now)
-        let effects = instance.start(at: now, using: &rng)
-        self.instance = instance
+            configuration: coreConfiguration, restoring: snapshot?.state, at: now)
+        let effects = core.start(at: now, using: &rng)
+        self.core = core
         isRunning = true
-        datagramTask = Task { [weak self] in
-            for await datagram in datagrams {
-                await self?.handle(datagram)
-            }
-        }
+        rejoinAddresses = previous
         logger.info("listening", metadata: ["gossip.address": "\(bound)"])
         execute(effects)
-        startReplication()
-        startSnapshots(rejoining: previousMembers)
-        reaperTask = repeating(every: configuration.reapInterval) { node in await node.reapMembers() }
     }
 
-    /// The settings with the packet overhead of encryption accounted for.
-    var settings: SWIM.Settings {
-        var settings = configuration.settings
-        if configuration.keyring != nil { settings.packetOverhead = Keyring.overhead }
-        return settings
+    /// Runs the node until it stops: the receive loop, the timer loop, the replication rounds and every stream
+    /// exchange, all in one task group. Returns when the node has stopped; runs once.
+    public func run() async {
+        guard isRunning, !hasRun, let datagrams else { return }
+        hasRun = true
+        self.datagrams = nil
+        rejoinFromSnapshot()
+        let work = self.work
+        let loops = replicationLoops()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await datagram in datagrams { await self.handle(datagram) }
+            }
+            group.addTask { await self.runTimers() }
+            for loop in loops { group.addTask { await loop() } }
+            for await job in work { group.addTask { await job() } }
+            group.cancelAll()
+        }
+    }
+
+    /// Hands `job` to ``run()``'s task group.
+    nonisolated func spawn(_ job: @escaping @Sendable () async -> Void) {
+        workContinuation.yield(job)
     }
 
     /// Joins the cluster through `seeds`: a push-pull with each. Returns how many answered.
     @discardableResult
     public func join(_ seeds: [NodeAddress]) async -> Int {
-        guard isRunning, var instance else { return 0 }
-        let effects = instance.join(seeds, at: now, using: &rng)
-        self.instance = instance
+        guard isRunning, var core else { return 0 }
+        let effects = core.join(seeds, at: now, using: &rng)
+        self.core = core
         var joined = 0
         for effect in effects {
             guard case .pushPull(let state, let address) = effect else {
@@ -235,35 +281,20 @@ public actor GossipNode {
         return joined
     }
 
-    /// Leaves gracefully: a Serf leave intent to every live member, then memberlist's leave (a `dead` about
-    /// itself), waiting up to ``NodeConfiguration/leaveTimeout`` for it to go out and lingering
-    /// ``NodeConfiguration/leavePropagationDelay``; then the node stops.
+    /// Leaves gracefully and returns once the node has stopped: a Serf leave intent to every live member, then
+    /// memberlist's leave (a `dead` about itself), waiting up to ``NodeConfiguration/leaveTimeout`` for it to go
+    /// out and lingering ``NodeConfiguration/leavePropagationDelay``.
     public func leave() async {
-        guard isRunning, let instance else { return }
-        isLeaving = true
-        snapshot?.append(Serf.Snapshot.leaveLine)
-        flushSnapshot()
-        let intent = serf.leaveIntent(about: configuration.name)
-        for member in instance.members where member.name != configuration.name && member.status == .alive {
-            send([.user(intent)], to: member.address, destination: member.name)
-        }
-        try? await Task.sleep(for: configuration.settings.gossipInterval, clock: clock)
-        guard var current = self.instance else { return }
-        let effects = current.leave(at: now, using: &rng)
-        self.instance = current
+        beginLeave()
+        await waitUntilStopped()
+    }
+
+    /// Begins a graceful leave without waiting for it (see ``leave()``).
+    public func beginLeave() {
+        guard isRunning, var core else { return }
+        let effects = core.leave(at: now, using: &rng)
+        self.core = core
         execute(effects)
-        if !leaveCompleted {
-            // Until the protocol reports the announcement sent, or the leave timeout, whichever comes first.
-            let timeout = configuration.leaveTimeout
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
-                self.resumeLeaveWaiters()
-            }
-            await withCheckedContinuation { leaveWaiters.append($0) }
-            timer.cancel()
-        }
-        try? await Task.sleep(for: configuration.leavePropagationDelay, clock: clock)
-        await shutdown()
     }
 
     /// Stops at once, without telling anyone (peers will find the node failed).
@@ -271,12 +302,9 @@ public actor GossipNode {
         guard isRunning else { return }
         isRunning = false
         hasStopped = true
-        resumeLeaveWaiters()
-        datagramTask?.cancel()
-        for task in replicationTasks { task.cancel() }
-        replicationTasks = []
-        snapshotTask?.cancel()
-        reaperTask?.cancel()
+        alarm.ring()
+        workContinuation.finish()
+        datagramContinuation?.finish()
         flushSnapshot()
         try? await datagramChannel?.close()
         datagramSocket?.close()
@@ -291,6 +319,10 @@ public actor GossipNode {
         for subscriber in querySubscribers.values { subscriber.finish() }
         querySubscribers = [:]
         keyValueWatchers = [:]
+        for query in pendingQueries.values { query.finish() }
+        pendingQueries = [:]
+        for operation in pendingKeyOperations.values { operation.resume(returning: KeyOperationResult()) }
+        pendingKeyOperations = [:]
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters { waiter.resume() }
@@ -317,277 +349,15 @@ public actor GossipNode {
         }
         nextSubscriber += 1
         let key = nextSubscriber
+        // A listener that stops iterating is forgotten at the next element it would have been given.
         register(key, continuation)
-        continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(key) } }
         return stream
-    }
-
-    func unsubscribe(_ key: UInt64) {
-        subscribers[key] = nil
-        userEventSubscribers[key] = nil
-        keyValueWatchers[key] = nil
-        querySubscribers[key] = nil
     }
 
     /// Returns once the node has stopped.
     public func waitUntilStopped() async {
         guard isRunning else { return }
         await withCheckedContinuation { stopWaiters.append($0) }
-    }
-
-    /// The protocol's health score (0 is healthy).
-    public var healthScore: Int { instance?.healthScore ?? 0 }
-
-    var leaveCompleted = false
-
-    func resumeLeaveWaiters() {
-        let waiters = leaveWaiters
-        leaveWaiters = []
-        for waiter in waiters { waiter.resume() }
-    }
-
-    // MARK: - Inputs
-
-    func handle(_ datagram: DatagramHandler.Datagram) {
-        guard isRunning, var instance else { return }
-        statistics.packetsIn += 1
-        statistics.bytesIn += datagram.bytes.count
-        do {
-            try packetCodec.decode(datagram.bytes, into: &receivedPacket)
-        } catch {
-            countDrop(error)
-            statistics.packetsDropped += 1
-            logger.debug(
-                "dropped a datagram", metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
-            return
-        }
-        for error in receivedPacket.partErrors {
-            countDrop(error)
-            statistics.partsDropped += 1
-            logger.debug(
-                "dropped a part of a datagram",
-                metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
-        }
-        var effects: [SWIM.Effect] = []
-        var serfMessages: [(message: SerfMessage, payload: [UInt8])] = []
-        for message in receivedPacket.messages {
-            if case .user(let payload) = message, ReplicationPayload.isReplication(payload) {
-                receiveReplication(payload, from: datagram.sender)
-                continue
-            }
-            if case .user(let payload) = message, let serfMessage = try? SerfMessage(decoding: payload) {
-                serf.observe(serfMessage)
-                serfMessages.append((serfMessage, payload))
-            }
-            effects += instance.receive(message, from: datagram.sender, at: now, using: &rng)
-        }
-        self.instance = instance
-        execute(effects)
-        for (message, payload) in serfMessages { handle(message, payload: payload) }
-    }
-
-    func fire(_ timer: SWIM.Timer) {
-        guard isRunning, var instance else { return }
-        let effects = instance.fire(timer, at: now, using: &rng)
-        self.instance = instance
-        execute(effects)
-    }
-
-    /// The answer to a stream a peer opened: our state for a push-pull (merging theirs), an ack for a ping.
-    func answerStream(_ message: StreamMessage, from remote: NodeAddress) -> [UInt8]? {
-        guard isRunning, var instance else { return nil }
-        switch message {
-        case .pushPull(let state):
-            serf.observe(userState: state.userState)
-            var (reply, effects) = instance.answerPushPull(state, from: remote, at: now, using: &rng)
-            self.instance = instance
-            reply.userState = serf.pushPullUserState(localName: configuration.name)
-            execute(effects)
-            return streamCodec.encode(.pushPull(reply), using: &rng)
-        case .ping(let ping):
-            guard ping.target.isEmpty || ping.target == configuration.name else { return nil }
-            return streamCodec.encode(.ack(SWIM.Ack(sequenceNumber: ping.sequenceNumber)), using: &rng)
-        case .user(let payload):
-            if ReplicationPayload.isReplication(payload) {
-                return answerReplicationStream(payload).map { streamCodec.encode(.user($0), using: &rng) }
-            }
-            serf.observe(userState: payload)
-            return nil
-        case .ack, .error:
-            return nil
-        }
-    }
-
-    func streamRefused(_ error: WireError) {
-        statistics.streamsRefused += 1
-        countDrop(error)
-    }
-
-    func countDrop(_ error: WireError) {
-        statistics.dropsByReason[error.kind, default: 0] += 1
-    }
-
-    // MARK: - Effects
-
-    func execute(_ effects: [SWIM.Effect]) {
-        for effect in effects {
-            switch effect {
-            case .send(let messages, let address, let destination):
-                send(messages, to: address, destination: destination)
-            case .pushPull(let state, let address):
-                Task { await self.exchangePushPull(state, with: address) }
-            case .streamPing(let ping, let address, let deadline):
-                Task { await self.streamPing(ping, to: address, deadline: deadline) }
-            case .arm(let timer, let instant):
-                let wake = origin.advanced(by: .nanoseconds(instant.nanoseconds))
-                Task { [weak self] in
-                    try? await Task.sleep(until: wake, clock: ContinuousClock())
-                    await self?.fire(timer)
-                }
-            case .event(let event):
-                recordInSnapshot(event)
-                if case .nameConflict(let claimant) = event {
-                    Task { await self.resolveNameConflict(claimant: claimant) }
-                }
-                if case .leaveCompleted = event {
-                    leaveCompleted = true
-                    resumeLeaveWaiters()
-                }
-                guard trackSerfMember(event) else {
-                    logger.debug("\(event)")
-                    continue
-                }
-                logger.info("\(event)")
-                eventContinuation.yield(event)
-                for subscriber in subscribers.values { subscriber.yield(event) }
-            }
-        }
-    }
-
-    /// Binds the UDP socket on `address` and has SwiftNIO read it into the node's receive queue; sends go
-    /// through ``DatagramSocket`` directly, so that a send error never closes the socket.
-    func openDatagramChannel(on address: NodeAddress) async throws -> (socket: DatagramSocket, channel: any Channel) {
-        guard let continuation = datagramContinuation else { throw ChannelError.ioOnClosedChannel }
-        let overflows = receiveQueueOverflows
-        let logger = self.logger
-        return try await ListenerError.binding("gossip (UDP)", on: address) { [group] in
-            let socket = try DatagramSocket(binding: address)
-            let reading = try socket.descriptorForReading()
-            do {
-                let channel = try await DatagramBootstrap(group: group)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                DatagramHandler(continuation: continuation, overflows: overflows, logger: logger))
-                        }
-                    }
-                    .withBoundSocket(reading).get()
-                return (socket, channel)
-            } catch {
-                // SwiftNIO owns `reading` from here on (it closes it with the channel it failed to make).
-                socket.close()
-                throw error
-            }
-        }
-    }
-
-    func send(_ messages: [SWIM.Message], to address: NodeAddress, destination: String?) {
-        guard let socket = datagramSocket, let remote = try? address.socketAddress() else { return }
-        // memberlist adds a CRC for named destinations that understand protocol 5.
-        let addChecksum =
-            destination.flatMap { instance?.member(named: $0) }.map {
-                $0.protocolVersions.protocolMax >= 5
-            } ?? false
-        for packet in packetCodec.encode(messages, addChecksum: addChecksum, using: &rng) {
-            statistics.packetsOut += 1
-            statistics.bytesOut += packet.count
-            socket.send(packet, to: remote)
-        }
-    }
-
-    /// A push-pull this node started; reports the outcome to the protocol. Returns whether the peer answered.
-    @discardableResult
-    func exchangePushPull(_ state: SWIM.PushPull, with address: NodeAddress) async -> Bool {
-        var state = state
-        state.userState = serf.pushPullUserState(localName: configuration.name)
-        let request = streamCodec.encode(.pushPull(state), using: &rng)
-        let answer = await exchange(request, with: address, timeout: configuration.settings.streamTimeout)
-        guard isRunning, var instance else { return false }
-        var remote: SWIM.PushPull?
-        if case .pushPull(let reply)? = answer {
-            remote = reply
-            serf.observe(userState: reply.userState)
-        } else {
-            statistics.streamsFailed += 1
-            logger.debug("push-pull failed", metadata: ["gossip.peer": "\(address)"])
-        }
-        let effects = instance.pushPullCompleted(remote, from: address, at: now, using: &rng)
-        self.instance = instance
-        execute(effects)
-        return remote != nil
-    }
-
-    func streamPing(_ ping: SWIM.Ping, to address: NodeAddress, deadline: Instant) async {
-        let request = streamCodec.encode(.ping(ping), using: &rng)
-        let timeout = max(.milliseconds(1), deadline - now)
-        let answer = await exchange(request, with: address, timeout: timeout)
-        var acknowledged = false
-        if case .ack(let ack)? = answer, ack.sequenceNumber == ping.sequenceNumber { acknowledged = true }
-        guard isRunning, var instance else { return }
-        let effects = instance.streamPingCompleted(
-            sequenceNumber: ping.sequenceNumber, acknowledged: acknowledged, at: now, using: &rng)
-        self.instance = instance
-        execute(effects)
-    }
-
-    // MARK: - Sockets
-
-    nonisolated func streamServer(on address: NodeAddress) async throws -> any Channel {
-        let node = self
-        let timeout = TimeAmount.nanoseconds(configuration.settings.streamTimeout.nanoseconds)
-        return try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        StreamServerHandler(
-                            codec: { node.streamCodec }, timeout: timeout, gate: node.inboundStreams,
-                            answer: { message, remote in await node.answerStream(message, from: remote) },
-                            onError: { error in Task { await node.streamRefused(error) } }))
-                }
-            }
-            .bind(host: address.ip.description, port: Int(address.port)).get()
-    }
-
-    /// Opens a connection to `address`, writes `request` and reads one answer, within `timeout`.
-    nonisolated func exchange(
-        _ request: [UInt8], with address: NodeAddress, timeout: Duration
-    ) async -> StreamMessage? {
-        guard let remote = try? address.socketAddress() else { return nil }
-        let loop = group.next()
-        let promise = loop.makePromise(of: StreamMessage.self)
-        let codec = streamCodec
-        let amount = TimeAmount.nanoseconds(max(1_000_000, timeout.nanoseconds))
-        let deadline = loop.scheduleTask(in: amount) {
-            promise.fail(WireError.truncated(context: "an answer before the stream timeout", needed: 1))
-        }
-        do {
-            let channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(amount)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            StreamClientHandler(request: request, codec: codec, promise: promise))
-                    }
-                }
-                .connect(to: remote).get()
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        } catch {
-            promise.fail(error)
-        }
-        defer { deadline.cancel() }
-        return try? await promise.futureResult.get()
     }
 }
 

@@ -2,8 +2,9 @@ import GossipCore
 import Logging
 import ServiceLifecycle
 
-/// A ``GossipNode`` as a swift-service-lifecycle `Service`: `run()` starts it (and its control endpoint), joins
-/// the seeds, keeps its metrics current, and returns when the node stops. A graceful shutdown (SIGINT or
+/// A ``GossipNode`` as a swift-service-lifecycle `Service`: `run()` binds it (and its control endpoint), runs it
+/// in the service's own task group (every task the node needs is a child of `run()`), joins the seeds, keeps its
+/// metrics current, and returns when the node stops. A graceful shutdown (SIGINT or
 /// SIGTERM in a `ServiceGroup`) leaves the cluster politely; cancellation stops at once.
 public struct GossipNodeService: Service {
     /// The node.
@@ -37,34 +38,40 @@ public struct GossipNodeService: Service {
 
     /// Runs the node until it stops; see the type's description.
     public func run() async throws {
-        try await node.start()
+        try await node.bind()
         if let rpcAddress { try await node.startRPC(on: rpcAddress, authKey: rpcAuthKey) }
-        if !seeds.isEmpty, await node.join(seeds) == 0 {
-            await node.shutdown()
-            throw Failure(description: "could not join any of \(seeds.map(\.description).joined(separator: ", "))")
-        }
         let node = self.node
+        let seeds = self.seeds
         let metrics = self.metrics
         let interval = metricsInterval
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await node.waitUntilStopped() }
-                if let metrics {
-                    group.addTask {
-                        while await node.isRunning, !Task.isCancelled {
-                            await metrics.update(
-                                protocol: node.protocolStatistics, shell: node.statistics, members: node.members,
-                                healthScore: node.healthScore)
-                            try? await Task.sleep(for: interval)
-                        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await node.run() }
+            if !seeds.isEmpty, await node.join(seeds) == 0 {
+                await node.shutdown()
+                throw Failure(description: "could not join any of \(seeds.map(\.description).joined(separator: ", "))")
+            }
+            group.addTask {
+                // A graceful shutdown (SIGINT, SIGTERM) leaves politely; cancellation stops at once.
+                do {
+                    try await gracefulShutdown()
+                    await node.leave()
+                } catch {
+                    await node.shutdown()
+                }
+            }
+            if let metrics {
+                group.addTask {
+                    while await node.isRunning, !Task.isCancelled {
+                        await metrics.update(
+                            protocol: node.protocolStatistics, shell: node.statistics, members: node.members,
+                            healthScore: node.healthScore)
+                        try? await Task.sleep(for: interval)
                     }
                 }
-                await group.next()
-                group.cancelAll()
             }
-        } onCancelOrGracefulShutdown: {
-            Task { await node.leave() }
+            // The node's own run ends when it stops (a leave, a lost name conflict, a shutdown).
+            try await group.next()
+            group.cancelAll()
         }
-        if Task.isCancelled { await node.shutdown() }
     }
 }

@@ -105,7 +105,7 @@ extension GossipNode {
                 payload: Array("\(rule): \(quantity)".utf8), coalesce: false)
             logger.warning(
                 "\(event.name)", metadata: ["gossip.rule": "\(rule)", "gossip.value": "\(quantity)"])
-            deliver(event)
+            deliverLocally(event)
         }
     }
 }

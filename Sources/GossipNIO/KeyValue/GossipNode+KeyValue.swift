@@ -145,7 +145,7 @@ extension GossipNode {
     /// Starts a rumor for `item` when it fits in a datagram; a larger one is pushed to a few peers over TCP at
     /// once (anti-entropy carries it the rest of the way).
     private func spread(_ item: Replication.KeyedEntry) {
-        let budget = configuration.settings.udpBufferSize - settings.packetOverhead - 64
+        let budget = configuration.settings.udpBufferSize - packetOverhead - 64
         if Replication.SyncMessage.encodedSize(of: item) + Replication.SyncMessage.listHeaderBytes + 1 <= budget {
             rumors.add(item)
             return
@@ -155,7 +155,7 @@ extension GossipNode {
         let request = streamCodec.encode(.user(payload), using: &rng)
         let timeout = configuration.settings.streamTimeout
         for peer in replicationPeers.shuffled(using: &rng).prefix(fanout) {
-            Task { _ = await self.exchange(request, with: peer.address, timeout: timeout) }
+            spawn { _ = await self.exchange(request, with: peer.address, timeout: timeout) }
         }
     }
 
@@ -170,8 +170,12 @@ extension GossipNode {
             } else if !Self.isUserKey(item.key) {
                 continue
             }
-            for watcher in keyValueWatchers.values where change.key.hasPrefix(watcher.prefix) {
-                if case .dropped = watcher.continuation.yield(change) { feedStatistics.recordDrop() }
+            for (key, watcher) in keyValueWatchers where change.key.hasPrefix(watcher.prefix) {
+                switch watcher.continuation.yield(change) {
+                case .dropped: feedStatistics.recordDrop()
+                case .terminated: keyValueWatchers[key] = nil
+                default: break
+                }
             }
         }
     }

@@ -46,19 +46,31 @@ extension GossipNode {
             ])
     }
 
-    /// Starts the rumor, anti-entropy and aggregation loops.
-    func startReplication() {
-        guard let replication = configuration.replication else { return }
-        replicationTasks.append(
-            repeating(every: replication.gossipInterval) { node in await node.gossipRumors() })
-        replicationTasks.append(
-            repeating(every: replication.aggregationInterval) { node in await node.aggregationRound() })
-        replicationTasks.append(
-            repeating(every: replication.antiEntropyInterval, jittered: true) { node in
-                await node.antiEntropyRound()
-            })
-        replicationTasks.append(
-            repeating(every: replication.maintenanceInterval, jittered: true) { node in await node.maintainReplica() })
+    /// The rumor, anti-entropy, aggregation and maintenance rounds, for ``run()``'s task group.
+    func replicationLoops() -> [@Sendable () async -> Void] {
+        guard let replication = configuration.replication else { return [] }
+        return [
+            repeating(every: replication.gossipInterval) { node in await node.gossipRumors() },
+            repeating(every: replication.aggregationInterval) { node in await node.aggregationRound() },
+            repeating(every: replication.antiEntropyInterval, jittered: true) { node in await node.antiEntropyRound() },
+            repeating(every: replication.maintenanceInterval, jittered: true) { node in await node.maintainReplica() },
+        ]
+    }
+
+    /// A loop that runs `body` every `interval` (with up to half an interval of random delay first when
+    /// `jittered`, so that nodes started together do not exchange in step) until the node stops.
+    func repeating(
+        every interval: Duration, jittered: Bool = false, _ body: @escaping @Sendable (GossipNode) async -> Void
+    ) -> @Sendable () async -> Void {
+        let delay = jittered ? interval * Double.random(in: 0..<0.5, using: &rng) : .zero
+        return {
+            try? await Task.sleep(for: delay)
+            while !Task.isCancelled, await self.isRunning {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, await self.isRunning else { return }
+                await body(self)
+            }
+        }
     }
 
     /// One anti-entropy exchange with a random replicating peer.

@@ -37,7 +37,7 @@ extension GossipNode {
         guard isRunning, let replication = configuration.replication, rumors.count > 0 else { return }
         let peers = Array(replicationPeers.shuffled(using: &rng).prefix(replication.fanout))
         let limit = replication.retransmitMultiplier * Int((log10(Double(replicationPeers.count + 2))).rounded(.up))
-        let budget = configuration.settings.udpBufferSize - settings.packetOverhead - 64
+        let budget = configuration.settings.udpBufferSize - packetOverhead - 64
         let batches = rumors.nextBatches(
             count: replication.rumorPacketsPerRound,
             maximumBytes: budget - Replication.SyncMessage.listHeaderBytes - 1, recipients: peers.count,
@@ -52,7 +52,7 @@ extension GossipNode {
         }
         // A backlog that rounds cannot carry soon (a bulk load) goes by anti-entropy at once.
         if rumors.count > replication.rumorBacklogForAntiEntropy, !antiEntropyInFlight {
-            Task { await antiEntropyRound() }
+            spawn { await self.antiEntropyRound() }
         }
     }
 

@@ -54,7 +54,7 @@ extension GossipNode {
             if joined == 0 { reply.error = "could not join any of \(existing.joined(separator: ", "))" }
             reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
         case "leave":
-            Task { await self.leave() }
+            beginLeave()
         case "event":
             do {
                 try sendUserEvent(
@@ -71,8 +71,8 @@ extension GossipNode {
             let delete = body?["DeleteTags"]?.arrayValue?.compactMap(\.stringValue) ?? []
             do { try updateTags(set: set, delete: delete) } catch { reply.error = "\(error)" }
         case "force-leave":
-            let name = body?["Node"]?.stringValue ?? ""
-            if !forceLeave(name) { reply.error = "no failed member called '\(name)'" }
+            // As in Serf, a name that is not a failed member is not an error.
+            forceLeave(body?["Node"]?.stringValue ?? "")
         case "stats":
             reply.body = statsValue()
         case "install-key", "use-key", "remove-key", "list-keys":
@@ -124,7 +124,7 @@ extension GossipNode {
     /// A member as Serf's RPC shows it: `alive`, `leaving`, `left` or `failed` (a suspect member is still
     /// `alive`).
     func rpcMember(_ member: SWIM.Member) -> MessagePackValue {
-        let status = memberReaper.status(of: member.name) == .leaving ? "leaving" : Self.serfStatus(member.status)
+        let status = serfStatus(of: member.name) == .leaving ? "leaving" : Self.serfStatus(member.status)
         return Self.rpcMember(member, status: status)
     }
 
@@ -177,7 +177,7 @@ extension GossipNode {
                     ("members", "\(all.count)"),
                     ("failed", "\(all.filter { $0.status == .dead }.count)"),
                     ("left", "\(all.filter { $0.status == .left }.count)"),
-                    ("health_score", "\(instance?.healthScore ?? 0)"),
+                    ("health_score", "\(healthScore)"),
                     ("probes", "\(protocolStatistics.probes)"),
                     ("suspicions", "\(protocolStatistics.suspicions)"),
                     ("refutations", "\(protocolStatistics.refutations)"),

@@ -152,7 +152,7 @@ extension Serf {
                 receiveLeaveIntent(intent, payload: SerfMessage.leave(intent).encode(), membership: membership, at: now)
             }
             for (node, time) in state.statusLamportTimes { intents.witnessStatus(node, at: time) }
-            if joining { eventMinimumTime = max(eventMinimumTime, state.eventLamportTime &+ 1) }
+            if joining { eventMinimumTime = max(eventMinimumTime, state.eventLamportTime) }
             for case let slot? in state.events {
                 for record in slot.events {
                     let event = SerfMessage.UserEvent(

@@ -6,7 +6,8 @@ struct SimCommand: ParsableCommand {
         commandName: "sim",
         abstract: "Run the deterministic simulator: dissemination at scale, rumor mongering, SWIM clusters, papers.",
         subcommands: [
-            SpreadSimCommand.self, RumorSimCommand.self, SWIMSimCommand.self, PushSumSimCommand.self,
+            SpreadSimCommand.self, RumorSimCommand.self, SWIMSimCommand.self, SerfSimCommand.self,
+            PushSumSimCommand.self,
             DedupSimCommand.self,
             ReproduceCommand.self,
         ])

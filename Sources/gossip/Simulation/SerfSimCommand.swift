@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import GossipCore
+import GossipSimulator
+import GossipTestKit
+import SWIM
+
+/// `gossip sim serf`: full node cores (membership and Serf's layer) in virtual time, user events under loss and
+/// a partition.
+struct SerfSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serf",
+        abstract: "Run full node cores (memberlist and Serf's layer) in virtual time; measure user-event delivery.",
+        discussion: """
+            Each event is sent from a random live member; the report gives, per event, the share of live members
+            that delivered it, the deliveries beyond the first (0 is right) and the delivery latency, next to the
+            spread model's time.
+
+            Examples:
+              gossip sim serf --nodes 1000 --events 20 --loss 0.1
+              gossip sim serf --nodes 200 --partition 30s:60s --duration 5m --format json
+            """)
+
+    @Option(help: "Members (at least 2).")
+    var nodes: Int = 1000
+
+    @Option(help: "User events, sent from random members over the first half of the run.")
+    var events: Int = 20
+
+    @Option(help: "Share of datagrams lost, uniformly (0...1).")
+    var loss: Double = 0
+
+    @Option(help: "Split the cluster in halves: START:DURATION, e.g. 30s:60s.")
+    var partition: String?
+
+    @Option(help: "Virtual time to run, e.g. 120s, 10m.")
+    var duration: String = "120s"
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var output: SimOutputOptions
+
+    func validate() throws {
+        guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
+        guard events >= 0 else { throw ValidationError("--events must not be negative") }
+        guard (0..<1).contains(loss) else { throw ValidationError("--loss must lie in [0, 1)") }
+        guard let length = parseDuration(duration), length > .zero else {
+            throw ValidationError("--duration '\(duration)' is not a duration like 120s, 10m")
+        }
+        if let partition {
+            guard let (start, span) = Self.parsePartition(partition) else {
+                throw ValidationError("--partition '\(partition)' is not START:DURATION like 30s:60s")
+            }
+            guard start + span < length else {
+                throw ValidationError("--partition must heal before the end of --duration")
+            }
+        }
+    }
+
+    static func parsePartition(_ text: String) -> (Duration, Duration)? {
+        let parts = text.split(separator: ":").map { parseDuration(String($0)) }
+        guard parts.count == 2, let start = parts[0], let length = parts[1], length > .zero else { return nil }
+        return (start, length)
+    }
+
+    func run() throws {
+        var config = SerfExperiment.Configuration(nodes: nodes)
+        config.events = events
+        config.network.lossRate = loss
+        config.duration = parseDuration(duration)!
+        config.partition = partition.flatMap(Self.parsePartition)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = SerfExperiment(config).run(seed: seed)
+        let wall = (clock.now - started).secondsValue
+        let model = SerfExperiment.modelSeconds(nodes: nodes, settings: config.settings)
+        let latencies = outcome.events.flatMap(\.latencies)
+        let summary: [String: Distribution] = [
+            "share of live members reached": Distribution(outcome.events.map(\.reached)),
+            "duplicates delivered": Distribution(outcome.events.map { Double($0.duplicates) }),
+            "delivery latency (s)": Distribution(latencies),
+            "last delivery of an event (s)": Distribution(outcome.events.map { $0.latencies.last ?? 0 }),
+            "spread model (s)": Distribution([model]),
+            "packets per member per second": Distribution([
+                Double(outcome.packets) / Double(nodes) / config.duration.secondsValue
+            ]),
+            "node-seconds per wall second": Distribution([outcome.nodeSeconds / max(wall, 1e-9)]),
+        ]
+        var parameters = [
+            "nodes": String(nodes), "events": String(events), "loss": String(loss), "duration": duration,
+            "seed": String(seed),
+        ]
+        if let partition { parameters["partition"] = partition }
+        let cdf = latencies.sorted()
+        let report = SimulationReport(
+            command: "serf", parameters: parameters, summary: summary,
+            timeline: Timeline(
+                columns: ["event", "sent at (s)", "reached", "duplicates", "p50 (s)", "p99 (s)", "max (s)"],
+                rows: outcome.events.indices.map { index in
+                    let event = outcome.events[index]
+                    let distribution = Distribution(event.latencies)
+                    return [
+                        Double(index), event.sentAt, event.reached, Double(event.duplicates), distribution.p50,
+                        distribution.p99, distribution.max,
+                    ]
+                }),
+            plots: [
+                Plot(
+                    title: "Delivery latency of every event on every member", xLabel: "seconds after sending",
+                    yLabel: "share of deliveries",
+                    series: [
+                        Series(
+                            name: "deliveries", x: cdf,
+                            y: cdf.indices.map { Double($0 + 1) / Double(max(cdf.count, 1)) })
+                    ])
+            ])
+        var text = [
+            "Serf over memberlist, \(nodes) full node cores for \(duration), \(events) events, loss \(loss)"
+                + (partition.map { ", partition \($0)" } ?? "")
+        ]
+        for key in summary.keys.sorted() { text.append(summaryLine(key, summary[key]!)) }
+        text.append("wall time: \(String(format: "%.1f", wall)) s")
+        try output.emit(report, text: text)
+    }
+}
