@@ -43,10 +43,9 @@ extension GossipNode {
             case .replication(let payload, let sender):
                 receiveReplication(payload, from: sender)
             case .userMessage(let payload, let sender):
-                logger.debug(
-                    "user message", metadata: ["gossip.from": "\(sender)", "gossip.bytes": "\(payload.count)"])
-            case .remoteState(let state, _):
-                logger.debug("remote state", metadata: ["gossip.bytes": "\(state.count)"])
+                configuration.delegate?.notifyMessage(payload, from: sender)
+            case .remoteState(let state, let joining):
+                configuration.delegate?.mergeRemoteState(state, join: joining)
             case .stop(let reason):
                 switch reason {
                 case .left: logger.info("left the cluster")

@@ -87,8 +87,9 @@ extension GossipNode {
         guard isRunning, var core else { return nil }
         switch message {
         case .pushPull(let state):
-            let (reply, effects) = core.answerPushPull(state, from: remote, at: now, using: &rng)
+            var (reply, effects) = core.answerPushPull(state, from: remote, at: now, using: &rng)
             self.core = core
+            if let delegate = configuration.delegate { reply.userState = delegate.localState(join: false) }
             execute(effects)
             return streamCodec.encode(.pushPull(reply), using: &rng)
         case .ping(let ping):
@@ -135,6 +136,8 @@ extension GossipNode {
     /// A push-pull this node started; reports the outcome to the core. Returns whether the peer answered.
     @discardableResult
     func exchangePushPull(_ state: SWIM.PushPull, with address: NodeAddress) async -> Bool {
+        var state = state
+        if let delegate = configuration.delegate { state.userState = delegate.localState(join: state.join) }
         let request = streamCodec.encode(.pushPull(state), using: &rng)
         let answer = await exchange(request, with: address, timeout: configuration.settings.streamTimeout)
         guard isRunning, var core else { return false }

@@ -173,7 +173,8 @@ public actor GossipNode {
         serf.userEventCoalescing = configuration.userEventCoalescing
         serf.recordsSnapshot = configuration.snapshotPath != nil
         serf.keyring = configuration.keyring
-        core.serf = serf
+        core.serf = configuration.plainMemberlist ? nil : serf
+        core.metadata = configuration.metadata
         return core
     }
 
@@ -192,6 +193,9 @@ public actor GossipNode {
     /// (nothing is received or fired until ``run()``).
     public func bind() async throws {
         guard !isRunning, !hasStopped else { return }
+        if configuration.plainMemberlist, configuration.replication != nil {
+            throw KeyValueError("the replicated store needs Serf's layer: a plain memberlist member cannot replicate")
+        }
         try openReplica()
         let previous = try openSnapshot()
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.

@@ -52,6 +52,16 @@ public struct NodeConfiguration: Sendable {
     /// how its peers know to replicate with it.
     public var replication: ReplicationConfiguration?
 
+    /// Runs a plain memberlist member, without Serf's layer: it advertises delegate protocol version 0 (as a
+    /// memberlist node without a delegate does), so that Go services embedding memberlist directly accept it.
+    /// Its metadata is ``metadata``; messages and push-pull state go to ``delegate``. User events, queries, tags,
+    /// key queries and the replicated store need Serf's layer and are unavailable. Default: `false`.
+    public var plainMemberlist = false
+    /// A plain memberlist member's metadata (memberlist's `NodeMeta`), at most 512 bytes. Default: none.
+    public var metadata: [UInt8] = []
+    /// What a plain memberlist member tells and asks its application (memberlist's `Delegate`). Default: `nil`.
+    public var delegate: (any MemberlistDelegate)?
+
     /// A configuration for the node called `name`, with every other field at its default.
     public init(name: String) {
         self.name = name

@@ -31,8 +31,6 @@ public struct NodeCore: Sendable {
     public internal(set) var hasStopped = false
     /// Effects of the input being handled.
     var effects: [Effect] = []
-    /// A plain memberlist member's push-pull user state (memberlist's `LocalState`), set by the application.
-    public var localState: [UInt8] = []
     /// Seeds of a join whose push-pull has not completed: their events are history to this node.
     var joinsInFlight: Set<NodeAddress> = []
 
@@ -176,7 +174,7 @@ public struct NodeCore: Sendable {
         _ state: SWIM.PushPull, from remote: NodeAddress, at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> (reply: SWIM.PushPull, effects: [Effect]) {
         var (reply, swimEffects) = membership.answerPushPull(state, from: remote, at: now, using: &rng)
-        reply.userState = serf?.pushPullUserState ?? localState
+        reply.userState = serf?.pushPullUserState ?? []
         absorb(swimEffects, at: now, using: &rng)
         mergeUserState(state.userState, joining: false, at: now, using: &rng)
         return (reply, takeEffects())
@@ -233,7 +231,7 @@ public struct NodeCore: Sendable {
             case .send(let messages, let address, let destination):
                 effects.append(.send(messages, to: address, destination: destination))
             case .pushPull(var state, let address):
-                state.userState = serf?.pushPullUserState ?? localState
+                state.userState = serf?.pushPullUserState ?? []
                 effects.append(.pushPull(state, to: address))
             case .streamPing(let ping, let address, let deadline):
                 effects.append(.streamPing(ping, to: address, deadline: deadline))

@@ -51,6 +51,9 @@ extension Serf {
         /// Listed members.
         public var names: [String] { records.keys.sorted() }
 
+        /// Listed members that left, sorted (Serf's push-pull `LeftMembers`).
+        public var leftNames: [String] { records.compactMap { $0.value.status == .left ? $0.key : nil }.sorted() }
+
         /// Removes failed members older than ``reconnectTimeout`` and left ones older than ``tombstoneTimeout``;
         /// returns their names.
         public mutating func reap(now: Duration) -> [String] {

@@ -72,6 +72,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Rejoin the snapshot's members even after a graceful leave (as serf's -rejoin).")
     var rejoin = false
 
+    @Flag(
+        help: """
+            Run a plain memberlist member, without Serf's layer, so that Go services embedding memberlist             accept it (no events, queries, tags or store).
+            """)
+    var plainMemberlist = false
+
     @Option(help: "How long failed members stay listed before they are reaped. Default: 24h.")
     var reconnectTimeout: String?
 
@@ -88,7 +94,8 @@ struct AgentCommand: AsyncParsableCommand {
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
             profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, \
-            reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave. \
+            reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave, \
+            plain_memberlist. \
             Flags override it.
             """)
     var config: String?
@@ -120,6 +127,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let tombstoneTimeout { settings.tombstoneTimeout = tombstoneTimeout }
         if let snapshot { settings.snapshotPath = snapshot }
         if rejoin { settings.rejoinAfterLeave = true }
+        if plainMemberlist { settings.plainMemberlist = true }
         try settings.validate()
         return settings
     }
@@ -146,7 +154,8 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.settings = try settings.protocolSettings()
         configuration.tags = settings.tags
         configuration.keyring = try settings.loadKeyring()
-        configuration.replication = try settings.replication()
+        configuration.replication = settings.plainMemberlist ? nil : try settings.replication()
+        configuration.plainMemberlist = settings.plainMemberlist
         configuration.snapshotPath = settings.snapshotPath
         (configuration.reconnectTimeout, configuration.tombstoneTimeout) = try settings.memberTimeouts()
         configuration.logBroadcast = broadcast

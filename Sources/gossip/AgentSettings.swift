@@ -37,12 +37,14 @@ struct AgentSettings: Equatable {
     var snapshotPath: String?
     /// Rejoin the snapshot's members even after a graceful leave (`rejoin_after_leave`).
     var rejoinAfterLeave = false
+    /// A plain memberlist member, without Serf's layer (`plain_memberlist`).
+    var plainMemberlist = false
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
         "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
-        "reconnect_timeout", "tombstone_timeout",
+        "reconnect_timeout", "tombstone_timeout", "plain_memberlist",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -112,12 +114,15 @@ struct AgentSettings: Equatable {
         if let value = try string("reconnect_timeout") { settings.reconnectTimeout = value }
         if let value = try string("tombstone_timeout") { settings.tombstoneTimeout = value }
         settings.snapshotPath = try string("snapshot_path")
-        if let value = entries["rejoin_after_leave"] {
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = entries[key] else { return nil }
             guard case .bool(let flag) = value else {
-                throw ValidationError("--config \(path): 'rejoin_after_leave' must be true or false")
+                throw ValidationError("--config \(path): '\(key)' must be true or false")
             }
-            settings.rejoinAfterLeave = flag
+            return flag
         }
+        if let value = try flag("rejoin_after_leave") { settings.rejoinAfterLeave = value }
+        if let value = try flag("plain_memberlist") { settings.plainMemberlist = value }
         if let list = try strings("alerts") { settings.alerts = list }
         return settings
     }

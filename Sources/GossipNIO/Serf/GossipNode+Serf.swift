@@ -55,6 +55,9 @@ extension GossipNode {
     /// - Throws: `WireError.metadataTooLarge` when the encoded tags would exceed 512 bytes; nothing changes then.
     public func updateTags(set: [String: String] = [:], delete: [String] = []) throws {
         guard isRunning, var core else { return }
+        guard core.serf != nil else {
+            throw WireError.invalidField(name: "tags", reason: "a plain memberlist member has no Serf tags")
+        }
         let effects = try core.updateTags(set: set, delete: delete, at: now, using: &rng)
         self.core = core
         execute(effects)

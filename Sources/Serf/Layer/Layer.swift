@@ -168,7 +168,7 @@ extension Serf {
         public var pushPullUserState: [UInt8] {
             var statusTimes = intents.statusTimes
             statusTimes[name] = max(statusTimes[name] ?? 0, joinLamportTime)
-            let left = reaper.names.filter { reaper.status(of: $0) == .left }
+            let left = reaper.leftNames
             return SerfMessage.pushPull(
                 SerfMessage.PushPullState(
                     eventLamportTime: eventClock.time, events: recentEvents.slots, lamportTime: memberClock.time,
