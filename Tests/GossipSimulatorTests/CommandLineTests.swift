@@ -27,6 +27,8 @@ struct CommandLineTests {
             (["sim", "spread", "--nodes", "0"], "--nodes"),
             (["sim", "spread", "--frobnicate"], "frobnicate"),
             (["sim", "swim", "--latency", "soon"], "--latency"),
+            (["sim", "serf", "--partition", "30s"], "START:DURATION"),
+            (["sim", "serf", "--partition", "100s:60s", "--duration", "120s"], "heal before the end"),
             (["sim", "reproduce", "nobody"], "unknown reproduction"),
             (["scenario", "run", "no-such-scenario"], "unknown scenario"),
             (["sim", "swim", "--duration", "1e30h"], "not a duration"),
