@@ -254,8 +254,11 @@ struct KeyValueNodeTests {
         let grown = await node.replicationStatistics.logBytes
         #expect(grown > 1_000_000)
         // The tombstones expire after a second; a pass then drops them and compacts.
-        try await Task.sleep(for: .milliseconds(1_100))
-        await node.maintainReplica()
+        #expect(
+            await waitUntil(timeout: 10) {
+                await node.maintainReplica()
+                return await node.replicationStatistics.keys == 5
+            })
         let statistics = await node.replicationStatistics
         #expect(statistics.keys == 5)
         #expect(statistics.logBytes < 20_000)

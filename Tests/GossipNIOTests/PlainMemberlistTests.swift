@@ -43,21 +43,22 @@ struct PlainMemberlistTests {
     func mixedCluster() async throws {
         let peer = try #require(Self.peer)
         // A Go node first; ours joins it.
-        let first = try GoPeer(peer, name: "go-first")
+        let first = try await GoPeer.start(peer, name: "go-first")
         let ours = Self.plainNode("ours")
         try await ours.start()
         #expect(await ours.join([first.address]) == 1)
         #expect(await waitUntil(timeout: 20) { await ours.status(of: "go-first") == .alive })
-        #expect(waitUntil(timeout: 20) { first.saw("join ours") })
+        #expect(await waitUntil(timeout: 20) { () async -> Bool in first.saw("join ours") })
         // A second Go node joins through ours.
         let ourAddress = try #require(await ours.boundAddress)
-        let second = try GoPeer(peer, name: "go-second", join: ourAddress)
+        let second = try await GoPeer.start(peer, name: "go-second", join: ourAddress)
         #expect(await waitUntil(timeout: 20) { await ours.status(of: "go-second") == .alive })
-        #expect(waitUntil(timeout: 20) { second.saw("join ours") && first.saw("join go-second") })
+        #expect(
+            await waitUntil(timeout: 20) { () async -> Bool in second.saw("join ours") && first.saw("join go-second") })
         // Its metadata and broadcasts reach Go: memberlist delivers nothing to a node without a delegate, but
         // our member record carries the metadata (seen by Go as an update after a change).
         try await ours.updateMetadata(Array("swift-2".utf8))
-        #expect(waitUntil(timeout: 20) { first.saw("update ours") })
+        #expect(await waitUntil(timeout: 20) { () async -> Bool in first.saw("update ours") })
         // kill -9 of a Go node: ours finds it dead.
         second.kill9()
         #expect(await waitUntil(timeout: 30) { await ours.status(of: "go-second") == .dead })
@@ -66,9 +67,9 @@ struct PlainMemberlistTests {
         // kill -9 of ours (an agent process): the Go node finds it gone.
         let gossip = try #require(Self.gossip)
         let agent = try AgentProcess(gossip, name: "ours-agent", join: first.address)
-        #expect(waitUntil(timeout: 20) { first.saw("join ours-agent") })
+        #expect(await waitUntil(timeout: 20) { () async -> Bool in first.saw("join ours-agent") })
         agent.kill9()
-        #expect(waitUntil(timeout: 30) { first.saw("leave ours-agent") })
+        #expect(await waitUntil(timeout: 60) { () async -> Bool in first.saw("leave ours-agent") })
         first.kill9()
     }
 
@@ -76,14 +77,14 @@ struct PlainMemberlistTests {
         "without the plain mode, a Go memberlist node refuses our node for its delegate protocol version",
         .enabled(if: peer != nil), .timeLimit(.minutes(1)))
     func serfModeIsRefused() async throws {
-        let first = try GoPeer(try #require(Self.peer), name: "go-strict")
+        let first = try await GoPeer.start(try #require(Self.peer), name: "go-strict")
         var configuration = NodeConfiguration(name: "serf-mode")
         configuration.bindAddress = NodeAddress(ip: .loopbackV4, port: 0)
         configuration.settings = .local
         let ours = GossipNode(configuration: configuration, logger: KeyValueNodeTests.quiet)
         try await ours.start()
         _ = await ours.join([first.address])
-        #expect(waitUntil(timeout: 10) { first.log.contains("delegate protocol version") })
+        #expect(await waitUntil(timeout: 10) { () async -> Bool in first.log.contains("delegate protocol version") })
         #expect(!first.saw("join serf-mode"))
         await ours.shutdown()
         first.kill9()
@@ -128,6 +129,11 @@ final class GoPeer: @unchecked Sendable {
 
     var lines: [String] {
         ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Starts one on a thread of its own (starting waits for it to say it is ready), off the cooperative pool.
+    static func start(_ executable: URL, name: String, join: NodeAddress? = nil) async throws -> GoPeer {
+        try await onDedicatedThread { Result { try GoPeer(executable, name: name, join: join) } }.get()
     }
 
     /// Its own log (memberlist's messages, refusals included).

@@ -144,8 +144,7 @@ struct SerfInteropTests {
         #expect(await waitUntil(timeout: 5) { await ours.statistics.packetsDropped >= 250 })
         // Still a healthy member: serf-g keeps seeing us alive, and our probes keep going.
         let probes = await ours.protocolStatistics.probes
-        try await Task.sleep(for: .seconds(3))
-        #expect(await ours.protocolStatistics.probes > probes)
+        #expect(await waitUntil(timeout: 10) { await ours.protocolStatistics.probes >= probes + 3 })
         #expect(serfA.status(of: "swift-5") == "alive")
         #expect(await Self.status(of: "serf-g", in: ours) == .alive)
         let statistics = await ours.statistics
@@ -256,8 +255,9 @@ struct SerfInteropTests {
         let listed = await onDedicatedThread { (try? serfA.rpc(["keys", "-list"])) ?? "" }
         #expect(listed.contains(new64) && !listed.contains(old64), "\(listed)")
 
-        // With only the new key left everywhere, we keep talking to both serf agents.
-        try await Task.sleep(for: .seconds(3))
+        // With only the new key left everywhere, we keep talking to both serf agents: three more probes.
+        let probes = await ours.protocolStatistics.probes
+        #expect(await waitUntil(timeout: 10) { await ours.protocolStatistics.probes >= probes + 3 })
         #expect(serfA.status(of: "swift-k") == "alive")
         #expect(serfB.status(of: "swift-k") == "alive")
         #expect(await Self.status(of: "serf-k2", in: ours) == .alive)
@@ -277,7 +277,8 @@ struct SerfInteropTests {
         #expect(viaUs.contains("\(third64)  [3/3]"), "\(viaUs)")
         let failed = await ours.manageKeys(.remove, key: third)  // the primary cannot be removed
         #expect(failed.errors == 3 && failed.error == "3/3 nodes reported failure", "\(failed)")
-        try await Task.sleep(for: .seconds(2))
+        let probesAfter = await ours.protocolStatistics.probes
+        #expect(await waitUntil(timeout: 10) { await ours.protocolStatistics.probes >= probesAfter + 2 })
         #expect(serfB.status(of: "swift-k") == "alive")
     }
 
@@ -573,8 +574,13 @@ struct SerfInteropTests {
         _ = await onDedicatedThread { try? serfA.rpc(["event", "deploy", "v1"]) }
         var iterator = firstEvents.makeAsyncIterator()
         #expect(await iterator.next()?.name == "deploy")
-        try await Task.sleep(for: .seconds(1))  // the snapshot is flushed every 500 ms
-        await first.shutdown()  // a crash: no leave
+        // The snapshot is flushed every 500 ms: once it records the event clock past the event, crash (no leave).
+        #expect(
+            await waitUntil(timeout: 10) { () async -> Bool in
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").contains { $0.hasPrefix("event-clock: ") && $0 != "event-clock: 1" }
+            })
+        await first.shutdown()
 
         // Back at once, while serf still retransmits the event: no join list, no second delivery.
         let second = Self.node("swift-s", snapshot: path, port: port)

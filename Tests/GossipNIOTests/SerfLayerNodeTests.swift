@@ -12,7 +12,7 @@ struct SerfLayerNodeTests {
         var configuration = KeyValueNodeTests.configuration("keeper")
         configuration.replication = nil
         configuration.settings.gossipToTheDeadTime = .milliseconds(500)
-        configuration.reconnectTimeout = .seconds(4)
+        configuration.reconnectTimeout = .seconds(10)
         configuration.reapInterval = .milliseconds(250)
         let keeper = GossipNode(configuration: configuration, logger: KeyValueNodeTests.quiet)
         var doomedConfiguration = KeyValueNodeTests.configuration("doomed")

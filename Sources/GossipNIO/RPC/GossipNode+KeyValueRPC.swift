@@ -5,24 +5,18 @@ import Replication
 /// agent answers them "Unsupported command"). Each request has a body and each answer carries one, also with an
 /// error, so that clients read answers the same way every time.
 extension GossipNode {
-    /// The commands this extension answers.
-    static let keyValueCommands: Set<String> = [
-        "kv-put", "kv-get", "kv-delete", "kv-list", "kv-incr", "kv-watch", "aggregate-set", "aggregate-get",
-    ]
-
     /// Answers a store or aggregate command.
-    func answerKeyValueRPC(command: String, sequence: UInt64, body: MessagePackValue?) -> RPCReply {
+    func answerStoreCommand(_ command: RPCCommand, sequence: UInt64) -> RPCReply {
         var reply = RPCReply(sequence: sequence, body: .map([]))
-        let key = body?["Key"]?.stringValue ?? ""
         do throws(KeyValueError) {
             switch command {
-            case "kv-put":
-                let timestamp = try put(key, body?["Value"]?.bytesValue ?? [])
+            case .put(let key, let value):
+                let timestamp = try put(key, value)
                 reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
-            case "kv-delete":
+            case .delete(let key):
                 let timestamp = try delete(key)
                 reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
-            case "kv-get":
+            case .get(let key):
                 if let value = value(of: key) {
                     reply.body = .map([(.string("Found"), .bool(true)), (.string("Value"), .binary(value))])
                 } else if let total = counter(key) {
@@ -33,8 +27,7 @@ extension GossipNode {
                 } else {
                     reply.body = .map([(.string("Found"), .bool(false))])
                 }
-            case "kv-list":
-                let prefix = body?["Prefix"]?.stringValue ?? ""
+            case .list(let prefix):
                 let entries = keyValues(prefix: prefix).map { pair -> MessagePackValue in
                     .map([(.string("Key"), .string(pair.key)), (.string("Value"), .binary(pair.value))])
                 }
@@ -42,21 +35,12 @@ extension GossipNode {
                     .map([(.string("Name"), .string(pair.name)), (.string("Value"), .int(pair.value))])
                 }
                 reply.body = .map([(.string("Entries"), .array(entries)), (.string("Counters"), .array(totals))])
-            case "kv-incr":
-                guard let amount = body?["Amount"]?.integerValue else { throw KeyValueError("no integer Amount") }
+            case .increment(let key, let amount):
                 reply.body = .map([(.string("Value"), .int(try increment(key, by: amount)))])
-            case "aggregate-set":
-                let value: Double?
-                switch body?["Value"] {
-                case .double(let number)?: value = number
-                case .int(let number)?: value = Double(number)
-                case .uint(let number)?: value = Double(number)
-                case .nil?, nil: value = nil
-                default: throw KeyValueError("Value is not a number")
-                }
-                try setAggregate(body?["Name"]?.stringValue ?? "", value)
-            case "aggregate-get":
-                reply.body = Self.rpcReading(aggregate(body?["Name"]?.stringValue ?? ""))
+            case .setAggregate(let name, let value):
+                try setAggregate(name, value)
+            case .getAggregate(let name):
+                reply.body = Self.rpcReading(aggregate(name))
             default:
                 reply.error = "Unsupported command"
             }

@@ -30,79 +30,9 @@ extension GossipNode {
         return bound
     }
 
-    /// Answers one RPC command.
-    func answerRPC(command: String, sequence: UInt64, body: MessagePackValue?) async -> RPCReply {
-        var reply = RPCReply(sequence: sequence)
-        switch command {
-        case "handshake":
-            let version = body?["Version"]?.integerValue ?? 0
-            if version != 1 { reply.error = "Unsupported version" }
-        case "members":
-            reply.body = .map([(.string("Members"), .array(clusterMembers.map(rpcMember)))])
-        case "members-filtered":
-            do {
-                let filter = try RPCMemberFilter(body)
-                reply.body = .map([(.string("Members"), .array(clusterMembers.filter(filter.matches).map(rpcMember)))])
-            } catch {
-                reply.error = "\(error)"
-                reply.body = .map([(.string("Members"), .array([]))])
-            }
-        case "join":
-            let existing = body?["Existing"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            let addresses = existing.compactMap { NodeAddress(resolving: $0) }
-            let joined = addresses.isEmpty ? 0 : await join(addresses)
-            if joined == 0 { reply.error = "could not join any of \(existing.joined(separator: ", "))" }
-            reply.body = .map([(.string("Num"), .uint(UInt64(joined)))])
-        case "leave":
-            beginLeave()
-        case "event":
-            do {
-                try sendUserEvent(
-                    name: body?["Name"]?.stringValue ?? "", payload: body?["Payload"]?.bytesValue ?? [],
-                    coalesce: body?["Coalesce"]?.boolValue ?? false)
-            } catch {
-                reply.error = "\(error)"
-            }
-        case "tags":
-            var set: [String: String] = [:]
-            for pair in body?["Tags"]?.mapValue ?? [] {
-                if let key = pair.key.stringValue, let value = pair.value.stringValue { set[key] = value }
-            }
-            let delete = body?["DeleteTags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            do { try updateTags(set: set, delete: delete) } catch { reply.error = "\(error)" }
-        case "force-leave":
-            // As in Serf, a name that is not a failed member is not an error.
-            forceLeave(body?["Node"]?.stringValue ?? "")
-        case "stats":
-            reply.body = statsValue()
-        case "install-key", "use-key", "remove-key", "list-keys":
-            let operation = KeyOperation(rawValue: command) ?? .list
-            var key: [UInt8] = []
-            if operation != .list {
-                guard let text = body?["Key"]?.stringValue, let decoded = Data(base64Encoded: text) else {
-                    reply.error = "the key is not base64"
-                    reply.body = Self.rpcKeyResult(KeyOperationResult())
-                    break
-                }
-                key = Array(decoded)
-            }
-            let result = await manageKeys(operation, key: key)
-            reply.error = result.error ?? ""
-            reply.body = Self.rpcKeyResult(result)
-        case "get-coordinate":
-            // Coordinates are not kept: Serf's answer for a node it has none for.
-            let empty = MessagePackValue.map([
-                (.string("Adjustment"), .double(0)), (.string("Error"), .double(0)), (.string("Height"), .double(0)),
-                (.string("Vec"), .array(Array(repeating: .double(0), count: 8))),
-            ])
-            reply.body = .map([(.string("Coord"), empty), (.string("Ok"), .bool(false))])
-        case _ where Self.keyValueCommands.contains(command):
-            return answerKeyValueRPC(command: command, sequence: sequence, body: body)
-        default:
-            reply.error = "Unsupported command"
-            reply.close = true
-        }
-        return reply
+    /// Every member as Serf's RPC lists it, those `filter` accepts when one is given.
+    func rpcMembers(_ filter: RPCMemberFilter? = nil) -> [MessagePackValue] {
+        clusterMembers.filter { filter?.matches($0) ?? true }.map(rpcMember)
     }
 
     /// A key operation's result as Serf's RPC answers it: `{Messages, Keys, NumNodes, NumErr, NumResp}`.
@@ -222,16 +152,13 @@ struct RPCMemberFilter {
     var status: NSRegularExpression?
     var name: NSRegularExpression?
 
-    init(_ body: MessagePackValue?) throws {
+    init(tags: [(String, String)], status: String?, name: String?) throws {
         func anchored(_ pattern: String) throws -> NSRegularExpression {
             try NSRegularExpression(pattern: "^(?:" + pattern + ")$")
         }
-        for pair in body?["Tags"]?.mapValue ?? [] {
-            guard let key = pair.key.stringValue, let pattern = pair.value.stringValue else { continue }
-            tags.append((key, try anchored(pattern)))
-        }
-        if let pattern = body?["Status"]?.stringValue, !pattern.isEmpty { status = try anchored(pattern) }
-        if let pattern = body?["Name"]?.stringValue, !pattern.isEmpty { name = try anchored(pattern) }
+        for (key, pattern) in tags { self.tags.append((key, try anchored(pattern))) }
+        self.status = try status.map(anchored)
+        self.name = try name.map(anchored)
     }
 
     func matches(_ member: SWIM.Member) -> Bool {

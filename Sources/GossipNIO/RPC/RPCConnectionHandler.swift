@@ -13,11 +13,6 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Commands whose request carries a body after the header.
-    static let commandsWithBody = Set<String>([
-        "handshake", "auth", "event", "force-leave", "join", "members-filtered", "tags", "stream", "monitor", "stop",
-        "query", "respond", "install-key", "use-key", "remove-key", "get-coordinate",
-    ]).union(GossipNode.keyValueCommands)
     /// Largest request buffered before the connection is refused.
     static let maximumRequestSize = 1 << 20
 
@@ -66,7 +61,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         do {
             header = try reader.readValue()
             let command = header["Command"]?.stringValue ?? ""
-            if Self.commandsWithBody.contains(command) { body = try reader.readValue() }
+            if RPCCommand.commandsWithBody.contains(command) { body = try reader.readValue() }
         } catch .truncated {
             return
         } catch {
@@ -74,59 +69,53 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             return
         }
         buffer.removeFirst(reader.position)
-        let command = header["Command"]?.stringValue ?? ""
+        let name = header["Command"]?.stringValue ?? ""
         let sequence = UInt64(clamping: header["Seq"]?.integerValue ?? 0)
-        if !handshakeDone, command != "handshake" {
+        let command = RPCCommand(name: name, body: body)
+        if !handshakeDone, name != "handshake" {
             respond(context: context, RPCReply(sequence: sequence, error: "Handshake required", close: true))
             return
         }
-        if handshakeDone, command == "handshake" {
+        if handshakeDone, name == "handshake" {
             respond(context: context, RPCReply(sequence: sequence, error: "Handshake already performed"))
             return
         }
-        if command == "auth" {
-            let valid = authKey == nil || body?["AuthKey"]?.stringValue == authKey
+        if case .auth(let key) = command {
+            let valid = authKey == nil || key == authKey
             if valid { authenticated = true }
             respond(context: context, RPCReply(sequence: sequence, error: valid ? "" : "Invalid authentication token"))
             return
         }
-        if !authenticated, command != "handshake" {
+        if !authenticated, name != "handshake" {
             respond(context: context, RPCReply(sequence: sequence, error: "Authentication required"))
             return
         }
-        if command == "stop" {
-            let target = UInt64(clamping: body?["Stop"]?.integerValue ?? 0)
+        switch command {
+        case .stop(let target):
             for feed in feeds.removeValue(forKey: target) ?? [] { feed.cancel() }
             respond(context: context, RPCReply(sequence: sequence))
-            return
-        }
-        if command == "respond" {
-            respondToStreamedQuery(context: context, sequence: sequence, body: body)
-            return
-        }
-        if command == "query" {
-            startQuery(context: context, sequence: sequence, body: body)
-            return
-        }
-        if command == "kv-watch" {
-            startWatch(context: context, sequence: sequence, prefix: body?["Prefix"]?.stringValue ?? "")
-            return
-        }
-        if command == "stream" || command == "monitor" {
-            startFeed(context: context, command: command, sequence: sequence, body: body)
-            return
-        }
-        busy = true
-        let node = self.node
-        let requestBody = body
-        let promise = context.eventLoop.makePromise(of: RPCReply.self)
-        promise.completeWithTask { await node.answerRPC(command: command, sequence: sequence, body: requestBody) }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { reply in
-            let (handler, context) = bound.value
-            handler.busy = false
-            if command == "handshake", reply.error.isEmpty { handler.handshakeDone = true }
-            handler.respond(context: context, reply)
+        case .respond(let id, let payload):
+            respondToStreamedQuery(context: context, sequence: sequence, id: id, payload: payload)
+        case .query(let request):
+            startQuery(context: context, sequence: sequence, request: request)
+        case .watch(let prefix):
+            startWatch(context: context, sequence: sequence, prefix: prefix)
+        case .stream(let type):
+            startFeed(context: context, sequence: sequence, stream: type, monitor: nil)
+        case .monitor(let level):
+            startFeed(context: context, sequence: sequence, stream: nil, monitor: level)
+        default:
+            busy = true
+            let node = self.node
+            let promise = context.eventLoop.makePromise(of: RPCReply.self)
+            promise.completeWithTask { await command.answer(on: node, sequence: sequence) }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            promise.futureResult.whenSuccess { reply in
+                let (handler, context) = bound.value
+                handler.busy = false
+                if case .handshake = command, reply.error.isEmpty { handler.handshakeDone = true }
+                handler.respond(context: context, reply)
+            }
         }
     }
 
@@ -159,22 +148,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     /// `query`: an acknowledgement, then `{Type: ack|response, From, Payload}` records as answers arrive, then
     /// `{Type: done}` at the timeout.
-    private func startQuery(context: ChannelHandlerContext, sequence: UInt64, body: MessagePackValue?) {
-        var filters: [SerfMessage.Query.Filter] = []
-        let names = body?["FilterNodes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        if !names.isEmpty { filters.append(.nodes(names)) }
-        for pair in body?["FilterTags"]?.mapValue ?? [] {
-            if let tag = pair.key.stringValue, let expression = pair.value.stringValue {
-                filters.append(.tag(tag, expression: expression))
-            }
-        }
-        let name = body?["Name"]?.stringValue ?? ""
-        let payload = body?["Payload"]?.bytesValue ?? []
-        let requestAck = body?["RequestAck"]?.boolValue ?? false
-        let nanoseconds = body?["Timeout"]?.integerValue ?? 0
-        let timeout: Duration? = nanoseconds > 0 ? .nanoseconds(nanoseconds) : nil
-        let relayFactor = UInt8(clamping: body?["RelayFactor"]?.integerValue ?? 0)
-        if let error = GossipNode.querySizeError(name: name, payload: payload, filters: filters) {
+    private func startQuery(context: ChannelHandlerContext, sequence: UInt64, request: Serf.QueryRequest) {
+        if let error = GossipNode.querySizeError(name: request.name, payload: request.payload, filters: request.filters)
+        {
             respond(context: context, RPCReply(sequence: sequence, error: error))
             return
         }
@@ -187,8 +163,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     outbox.send(RPCReply(sequence: sequence, body: record))
                 }
                 let answers = await node.query(
-                    name, payload: payload, filters: filters, requestAck: requestAck, relayFactor: relayFactor,
-                    timeout: timeout)
+                    request.name, payload: request.payload, filters: request.filters, requestAck: request.requestAck,
+                    relayFactor: request.relayFactor, timeout: request.timeout)
                 for await answer in answers {
                     switch answer {
                     case .ack(let from):
@@ -214,8 +190,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     /// `stream` (member events as records `{Event, Members}`) and `monitor` (events as log lines `{Log}`): an
     /// acknowledgement, then one header with the request's Seq and one record per event until the client closes.
-    private func startFeed(context: ChannelHandlerContext, command: String, sequence: UInt64, body: MessagePackValue?) {
-        let filter = RPCEventFilter(body?["Type"]?.stringValue ?? "*")
+    private func startFeed(context: ChannelHandlerContext, sequence: UInt64, stream: String?, monitor: String?) {
+        let command = stream != nil ? "stream" : "monitor"
+        let filter = RPCEventFilter(stream ?? "*")
         let outbox = feedOutbox(context)
         let node = self.node
         respond(context: context, RPCReply(sequence: sequence))
@@ -250,7 +227,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     }
                 })
         }
-        let level = LogBroadcast.level(named: body?["LogLevel"]?.stringValue ?? "INFO") ?? .info
+        let level = LogBroadcast.level(named: monitor ?? "INFO") ?? .info
         if command == "monitor", let broadcast = node.configuration.logBroadcast {
             feeds[sequence, default: []].append(
                 Task {
@@ -287,9 +264,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
 extension RPCConnectionHandler {
     /// `respond`: answers a query this connection's stream showed, by the ID the stream gave it.
-    func respondToStreamedQuery(context: ChannelHandlerContext, sequence: UInt64, body: MessagePackValue?) {
-        let id = UInt64(clamping: body?["ID"]?.integerValue ?? 0)
-        let payload = body?["Payload"]?.bytesValue ?? []
+    func respondToStreamedQuery(context: ChannelHandlerContext, sequence: UInt64, id: UInt64, payload: [UInt8]) {
         guard let query = streamedQueries.withLockedValue({ $0.removeValue(forKey: id) }) else {
             respond(context: context, RPCReply(sequence: sequence, error: "No pending queries matching ID"))
             return
