@@ -142,11 +142,7 @@ final class GoPeer: @unchecked Sendable {
     /// Whether it printed a line starting with `prefix`.
     func saw(_ prefix: String) -> Bool { lines.contains { $0.hasPrefix(prefix) } }
 
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() { killAndWait(process) }
 
     deinit {
         kill9()
@@ -172,11 +168,7 @@ final class AgentProcess: @unchecked Sendable {
         try process.run()
     }
 
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() { killAndWait(process) }
 
     deinit { kill9() }
 }

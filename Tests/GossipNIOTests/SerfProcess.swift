@@ -89,16 +89,19 @@ final class SerfAgent: @unchecked Sendable {
         (try? members())?.first { $0.name == name }?.status
     }
 
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() { killAndWait(process) }
 
     deinit {
         kill9()
         try? FileManager.default.removeItem(at: logFile)
     }
+}
+
+/// Kills `process` with SIGKILL, if it runs, and waits for it to exit.
+func killAndWait(_ process: Process) {
+    guard process.isRunning else { return }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
 }
 
 struct SerfError: Error, CustomStringConvertible {
