@@ -1,5 +1,6 @@
 import Foundation
 import GossipCore
+import NIOPosix
 import SWIM
 import Serf
 
@@ -39,13 +40,24 @@ extension GossipNode {
         }
     }
 
-    /// Writes everything recorded to disk.
+    /// Writes everything recorded to disk, on the blocking-I/O pool (never on the actor that answers pings); at
+    /// once when the node is stopping.
     func flushSnapshot() {
         guard let snapshot else { return }
-        do {
-            try snapshot.flush(members: members.count)
-        } catch {
-            logger.error("snapshot write failed", metadata: ["gossip.error": "\(error)"])
+        let members = members.count
+        let logger = self.logger
+        guard isRunning else {
+            do { try snapshot.flush(members: members) } catch {
+                logger.error("snapshot write failed", metadata: ["gossip.error": "\(error)"])
+            }
+            return
+        }
+        spawn {
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try snapshot.flush(members: members) }
+            } catch {
+                logger.error("snapshot write failed", metadata: ["gossip.error": "\(error)"])
+            }
         }
     }
 }
