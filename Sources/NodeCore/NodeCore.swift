@@ -14,7 +14,7 @@ import Serf
 /// application sees; replication payloads (their own leading bytes, ``ReplicationPayload``) go to the shell.
 ///
 /// ```swift
-/// var core = NodeCore(name: "web-1", address: NodeAddress("10.0.0.1:7946")!)
+/// var core = try NodeCore(name: "web-1", address: NodeAddress("10.0.0.1:7946")!)
 /// var rng = SystemRandomNumberGenerator()
 /// let effects = core.start(at: .zero, using: &rng) + core.join([seed], at: .zero, using: &rng)
 /// ```
