@@ -43,7 +43,8 @@ extension GossipNode {
     /// Writes everything recorded to disk, on the blocking-I/O pool (never on the actor that answers pings); at
     /// once when the node is stopping.
     func flushSnapshot() {
-        guard let snapshot else { return }
+        // Most flushes find nothing new: no hop to the I/O pool then.
+        guard let snapshot, snapshot.hasPending else { return }
         let members = members.count
         let logger = self.logger
         guard isRunning else {

@@ -46,6 +46,9 @@ final class SnapshotFile: Sendable {
     /// The state the file records, with what was appended since.
     var state: Serf.Snapshot { file.withLock { $0.state } }
 
+    /// Whether lines wait to be written.
+    var hasPending: Bool { file.withLock { !$0.pending.isEmpty } }
+
     /// Records a line (written at the next flush).
     func append(_ line: String) {
         file.withLock {

@@ -82,9 +82,9 @@ extension Serf.Layer {
     /// is the snapshot's last word).
     mutating func recordClocks() {
         guard configuration.recordsSnapshot, !isLeaving else { return }
-        let now = [memberClock.time, eventClock.time, queryClock.time]
-        guard now != recordedClocks else { return }
-        recordedClocks = now
-        effects.append(.snapshot(Serf.Snapshot.clockLines(clock: now[0], eventClock: now[1], queryClock: now[2])))
+        let (member, event, query) = clocks
+        guard [member, event, query] != recordedClocks else { return }
+        recordedClocks = [member, event, query]
+        effects.append(.snapshot(Serf.Snapshot.clockLines(clock: member, eventClock: event, queryClock: query)))
     }
 }

@@ -25,13 +25,15 @@ extension Serf.Layer {
     }
 
     /// A received user event: new to this node (Serf's `handleUserEvent`), it is passed on and delivered.
-    mutating func receive(_ event: SerfMessage.UserEvent, payload: [UInt8], at now: Instant) {
+    /// `payload` is its encoding as it arrived; `nil` (an event from a push-pull's buffer) encodes it only if new.
+    mutating func receive(_ event: SerfMessage.UserEvent, payload: [UInt8]?, at now: Instant) {
         eventClock.witness(event.lamportTime)
         guard event.lamportTime >= eventMinimumTime,
             recentEvents.record(
                 .init(name: event.name, payload: event.payload), at: event.lamportTime, clock: eventClock.time)
         else { return }
-        effects.append(.broadcast(payload, key: Self.broadcastKey(of: event)))
+        let encoded = payload ?? SerfMessage.userEvent(event).encode()
+        effects.append(.broadcast(encoded, key: Self.broadcastKey(of: event)))
         deliver(event, at: now)
     }
 

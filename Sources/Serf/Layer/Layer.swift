@@ -157,7 +157,8 @@ extension Serf {
                 for record in slot.events {
                     let event = SerfMessage.UserEvent(
                         lamportTime: slot.lamportTime, name: record.name, payload: record.payload, coalesce: false)
-                    receive(event, payload: SerfMessage.userEvent(event).encode(), at: now)
+                    // Most are already known: encoded only when new.
+                    receive(event, payload: nil, at: now)
                 }
             }
             return takeEffects()
