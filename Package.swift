@@ -42,7 +42,7 @@ let package = Package(
         // Push, pull, rumor mongering, fanout and forwarding policies, push-sum: pure decisions.
         .target(name: "Dissemination", dependencies: ["GossipCore"]),
         // Replicated state: hybrid logical clocks, LWW map, PN-counter, version vectors, Merkle anti-entropy.
-        .target(name: "Replication"),
+        .target(name: "Replication", dependencies: ["GossipCore", "Dissemination"]),
         // Durable storage of a replica: a checksummed append-only log with fsync and compaction.
         .target(name: "GossipStorage", dependencies: ["GossipCore", "Replication"]),
         // Serf's layer above memberlist, as pure values: Serf's messages, Lamport clocks, intents, events, queries.
@@ -53,7 +53,7 @@ let package = Package(
             dependencies: ["GossipCore", "SWIM", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // A whole node as one pure value: membership, Serf's layer and the routing between them.
-        .target(name: "NodeCore", dependencies: ["GossipCore", "SWIM", "MemberlistWire", "Serf"]),
+        .target(name: "NodeCore", dependencies: ["GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication"]),
         // The real node: SWIM over UDP and TCP on SwiftNIO, speaking memberlist's wire format with Serf's conventions.
         .target(
             name: "GossipNIO",
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "SerfTests", dependencies: ["Serf", "SWIM", "GossipCore", "MemberlistWire"]),
         .testTarget(
             name: "NodeCoreTests",
-            dependencies: ["NodeCore", "Serf", "SWIM", "GossipCore", "MemberlistWire", "GossipTestKit"]
+            dependencies: ["NodeCore", "Serf", "SWIM", "GossipCore", "MemberlistWire", "GossipTestKit", "Replication"]
         ),
         .testTarget(
             name: "GossipScenariosTests", dependencies: ["GossipScenarios", "GossipSimulator", "GossipTestKit"]

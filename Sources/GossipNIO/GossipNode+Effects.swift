@@ -40,8 +40,8 @@ extension GossipNode {
                 for line in lines { snapshot?.append(line) }
             case .flushSnapshot:
                 flushSnapshot()
-            case .replication(let payload, let sender):
-                receiveReplication(payload, from: sender)
+            case .store(let effect):
+                perform(effect)
             case .userMessage(let payload, let sender):
                 configuration.delegate?.notifyMessage(payload, from: sender)
             case .remoteState(let state, let joining):
@@ -55,6 +55,7 @@ extension GossipNode {
                 spawn { await self.shutdown() }
             }
         }
+        while !durableInMemory.isEmpty { reportDurable(durableInMemory.removeFirst(), failure: nil) }
     }
 
     /// Fires the core's timers as they fall due, until the node stops.
@@ -72,6 +73,7 @@ extension GossipNode {
 
     func fire(_ timer: NodeCore.Timer) {
         guard isRunning, var core else { return }
+        if case .store = timer { core.anchorWallClock(milliseconds: wallMilliseconds, at: now) }
         let effects = core.fire(timer, at: now, using: &rng)
         self.core = core
         execute(effects)

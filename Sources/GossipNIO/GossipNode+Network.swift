@@ -3,6 +3,7 @@ import MemberlistWire
 import NIOCore
 import NIOPosix
 import NodeCore
+import Replication
 import SWIM
 
 /// The node's sockets: datagrams in and out, the streams peers open, and the streams this node opens (push-pull,

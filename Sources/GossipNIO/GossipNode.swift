@@ -92,18 +92,23 @@ public actor GossipNode {
     var nextSubscriber: UInt64 = 0
     /// The keyring as the event-loop handlers see it; follows key rotations.
     nonisolated let sharedKeyring: SharedKeyring
-    /// The replica of the key-value store (durable when a data directory is configured).
-    var replica = ReplicaLog.inMemory()
-    var hybridClock: Replication.HybridLogicalClock
-    var rumors = Replication.UpdateRumors()
+    /// The replica's log, when replication has a data directory (the store itself is in the core).
+    var replicaFile: ReplicaFile?
+    /// The batches the persist loop makes durable, in order.
+    let persistJobs = AsyncStream.makeStream(of: ReplicaFile.Job.self)
+    /// Batches of a store without a data directory, durable as soon as asked (reported once the effects that
+    /// asked are carried out).
+    var durableInMemory: [UInt64] = []
+    /// Local writes waiting to be durable, by the store's write identifier.
+    var pendingWrites: [UInt64: CheckedContinuation<Result<Replication.Store.Acknowledgement, KeyValueError>, Never>] =
+        [:]
+    /// Anti-entropy exchanges callers of ``synchronize(with:)`` wait for, by session.
+    var pendingSynchronizations:
+        [UInt64: CheckedContinuation<Result<Replication.AntiEntropyInitiator.Outcome, KeyValueError>, Never>] = [:]
     var keyValueWatchers: [UInt64: KeyValueWatcher] = [:]
-    var aggregates = AggregateTable()
     var snapshot: SnapshotFile?
     /// Members to rejoin from the snapshot once running.
     var rejoinAddresses: [NodeAddress] = []
-    var antiEntropyInFlight = false
-    /// Replication counters (``ReplicationStatistics/keys`` and the log figures are filled in when read).
-    var replicationCounters = ReplicationStatistics()
 
     /// A node that does nothing until ``start()``.
     public init(configuration: NodeConfiguration, logger: Logger? = nil) {
@@ -118,7 +123,6 @@ public actor GossipNode {
         (work, workContinuation) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         alarm = Alarm(loop: MultiThreadedEventLoopGroup.singleton.next())
         sharedKeyring = SharedKeyring(configuration.keyring)
-        hybridClock = Replication.HybridLogicalClock(node: Self.replicaIdentifier(of: configuration.name))
     }
 
     // MARK: - Looking at the node
@@ -166,7 +170,7 @@ public actor GossipNode {
         core.leaveTimeout = configuration.leaveTimeout
         core.leavePropagationDelay = configuration.leavePropagationDelay
         var serf = Serf.Configuration()
-        serf.tags = advertisedTags
+        serf.tags = configuration.tags
         serf.reconnectTimeout = configuration.reconnectTimeout
         serf.tombstoneTimeout = configuration.tombstoneTimeout
         serf.reapInterval = configuration.reapInterval
@@ -175,6 +179,7 @@ public actor GossipNode {
         serf.keyring = configuration.keyring
         core.serf = configuration.plainMemberlist ? nil : serf
         core.metadata = configuration.metadata
+        core.store = configuration.replication
         return core
     }
 
@@ -196,7 +201,7 @@ public actor GossipNode {
         if configuration.plainMemberlist, configuration.replication != nil {
             throw KeyValueError("the replicated store needs Serf's layer: a plain memberlist member cannot replicate")
         }
-        try openReplica()
+        let replica = try openReplica()
         let previous = try openSnapshot()
         // Bounded like a socket buffer: under a flood the newest datagrams are dropped, never memory exhausted.
         let (datagrams, datagramContinuation) = AsyncStream.makeStream(
@@ -233,7 +238,8 @@ public actor GossipNode {
         boundAddress = bound
         var core = try NodeCore(
             name: configuration.name, address: configuration.advertiseAddress ?? bound,
-            configuration: coreConfiguration, restoring: snapshot?.state, at: now)
+            configuration: coreConfiguration, restoring: snapshot?.state, replica: replica, at: now)
+        core.anchorWallClock(milliseconds: wallMilliseconds, at: now)
         let effects = core.start(at: now, using: &rng)
         self.core = core
         isRunning = true
@@ -242,21 +248,20 @@ public actor GossipNode {
         execute(effects)
     }
 
-    /// Runs the node until it stops: the receive loop, the timer loop, the replication rounds and every stream
-    /// exchange, all in one task group. Returns when the node has stopped; runs once.
+    /// Runs the node until it stops: the receive loop, the timer loop, the replica's persist loop and every
+    /// stream exchange, all in one task group. Returns when the node has stopped; runs once.
     public func run() async {
         guard isRunning, !hasRun, let datagrams else { return }
         hasRun = true
         self.datagrams = nil
         rejoinFromSnapshot()
         let work = self.work
-        let loops = replicationLoops()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await datagram in datagrams { await self.handle(datagram) }
             }
             group.addTask { await self.runTimers() }
-            for loop in loops { group.addTask { await loop() } }
+            group.addTask { await self.runPersistence() }
             for await job in work { group.addTask { await job() } }
             group.cancelAll()
         }
@@ -327,6 +332,7 @@ public actor GossipNode {
         pendingQueries = [:]
         for operation in pendingKeyOperations.values { operation.resume(returning: KeyOperationResult()) }
         pendingKeyOperations = [:]
+        failStoreWaiters()
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters { waiter.resume() }

@@ -141,14 +141,7 @@ public struct ReplicaLog: ~Copyable {
     public mutating func append(
         contentsOf entries: [Replication.KeyedEntry]
     ) throws(StorageError) -> [Replication.KeyedEntry] {
-        for item in entries {
-            guard item.key.utf8.count <= Self.maximumKeyBytes else {
-                throw .tooLarge(field: "key", size: item.key.utf8.count, limit: Self.maximumKeyBytes)
-            }
-            if let value = item.entry.value, value.count > Self.maximumValueBytes {
-                throw .tooLarge(field: "value", size: value.count, limit: Self.maximumValueBytes)
-            }
-        }
+        for item in entries { try Self.checkLimits(item) }
         var winners: [Replication.KeyedEntry] = []
         var newest: [String: Replication.Timestamp] = [:]
         for item in entries {
@@ -158,10 +151,43 @@ public struct ReplicaLog: ~Copyable {
             winners.append(item)
         }
         guard !winners.isEmpty else { return [] }
+        try writeRecords(winners)
+        for item in winners { replica.apply(item.key, item.entry) }
+        return winners
+    }
+
+    /// Appends `entries` durably as they are, with one fsync, leaving ``replica`` alone: for a store that keeps
+    /// its own replica (``takeReplica()``) and asks the log only to make batches durable. Checked against the
+    /// limits first: one entry over a limit refuses the whole batch.
+    public mutating func write(_ entries: [Replication.KeyedEntry]) throws(StorageError) {
+        for item in entries { try Self.checkLimits(item) }
+        try writeRecords(entries)
+    }
+
+    /// Hands over the replica replayed at open and keeps an empty one: a store that holds its own replica takes
+    /// it once, so that the data is not held twice.
+    public mutating func takeReplica() -> Replication.Replica {
+        let taken = replica
+        replica = Replication.Replica(treeDepth: taken.tree.depth)
+        return taken
+    }
+
+    private static func checkLimits(_ item: Replication.KeyedEntry) throws(StorageError) {
+        guard item.key.utf8.count <= maximumKeyBytes else {
+            throw .tooLarge(field: "key", size: item.key.utf8.count, limit: maximumKeyBytes)
+        }
+        if let value = item.entry.value, value.count > maximumValueBytes {
+            throw .tooLarge(field: "value", size: value.count, limit: maximumValueBytes)
+        }
+    }
+
+    /// Writes the records of `entries` at the durable end and syncs; a failure leaves the file as it was.
+    private mutating func writeRecords(_ entries: [Replication.KeyedEntry]) throws(StorageError) {
+        guard !entries.isEmpty else { return }
         if descriptor >= 0 {
             if needsRollback { try rollBack() }
             var bytes: [UInt8] = []
-            for item in winners { bytes += Self.record(item.key, item.entry) }
+            for item in entries { bytes += Self.record(item.key, item.entry) }
             do {
                 try Self.writeAll(bytes, to: descriptor, at: fileBytes, path: displayPath)
                 try sync()
@@ -174,9 +200,7 @@ public struct ReplicaLog: ~Copyable {
             }
             fileBytes += bytes.count
         }
-        for item in winners { replica.apply(item.key, item.entry) }
-        recordCount += winners.count
-        return winners
+        recordCount += entries.count
     }
 
     /// Drops tombstones no newer than `horizon` from the replica; the file keeps them until the next
@@ -189,24 +213,38 @@ public struct ReplicaLog: ~Copyable {
     /// Whether the file has grown to more than twice what a compaction would write, and by at least a MiB:
     /// superseded records are then most of it.
     public var wantsCompaction: Bool {
+        wantsCompaction(
+            liveRecordBytes: replica.map.entries.reduce(0) {
+                $0 + 8 + 2 + $1.key.utf8.count + 21 + ($1.value.value?.count ?? 0)
+            })
+    }
+
+    /// Whether the file has grown to more than twice what a compaction would write (`liveRecordBytes` of records
+    /// and the magic), and by at least a MiB.
+    public func wantsCompaction(liveRecordBytes: Int) -> Bool {
         guard path != nil else { return false }
-        let live = replica.map.entries.reduce(Self.magic.count) {
-            $0 + 8 + 2 + $1.key.utf8.count + 21 + ($1.value.value?.count ?? 0)
-        }
+        let live = Self.magic.count + liveRecordBytes
         return fileBytes > 2 * live && fileBytes - live > 1 << 20
     }
 
     /// Rewrites the log with only the live entries (and tombstones), replacing the file atomically.
     public mutating func compact() throws(StorageError) {
+        try compact(
+            to: replica.map.entries.sorted(by: { $0.key < $1.key }).map { Replication.KeyedEntry($0.key, $0.value) })
+    }
+
+    /// Rewrites the log with `entries` alone (a store's live entries, ``takeReplica()``), replacing the file
+    /// atomically.
+    public mutating func compact(to entries: [Replication.KeyedEntry]) throws(StorageError) {
         guard let path else {
-            recordCount = replica.map.entries.count
+            recordCount = entries.count
             return
         }
         let temporary = path + ".compact"
         let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fresh >= 0 else { throw .io(path: temporary, operation: "open", errno: errno) }
         var bytes = Self.magic
-        for (key, entry) in replica.map.entries.sorted(by: { $0.key < $1.key }) { bytes += Self.record(key, entry) }
+        for item in entries { bytes += Self.record(item.key, item.entry) }
         do throws(StorageError) {
             try Self.writeAll(bytes, to: fresh, at: 0, path: temporary)
             guard fsync(fresh) == 0 else { throw StorageError.io(path: temporary, operation: "fsync", errno: errno) }
@@ -228,7 +266,7 @@ public struct ReplicaLog: ~Copyable {
             fsync(directory)
             close(directory)
         }
-        recordCount = replica.map.entries.count
+        recordCount = entries.count
         fileBytes = bytes.count
     }
 

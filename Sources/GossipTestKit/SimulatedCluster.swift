@@ -1,12 +1,15 @@
 import GossipCore
 import MemberlistWire
 import NodeCore
+import Replication
 import SWIM
 import Serf
 
-/// Many node cores (``NodeCore``: memberlist's membership protocol, and Serf's layer when the cluster is given a
-/// Serf configuration) on a simulated network in virtual time: the test kit for membership, user events and
-/// queries, the same values the real node runs.
+/// Many node cores (``NodeCore``: memberlist's membership protocol, Serf's layer when the cluster is given a
+/// Serf configuration, and the replicated store when it is given a store configuration) on a simulated network
+/// in virtual time: the test kit for membership, user events, queries and the store, the same values the real
+/// node runs. Each node's disk is simulated too: a batch the store asks to persist is durable after
+/// ``persistLatency``, and survives a crash.
 ///
 /// Everything (latency, loss, every node's random choices) derives from one seed, so a run replays exactly.
 /// Faults are applied between runs: crash, pause and resume (like SIGSTOP / SIGCONT: packets and timers wait
@@ -82,6 +85,9 @@ public final class SimulatedCluster {
         case pushPullRequest(node: Int, from: Int, epoch: Int, state: SWIM.PushPull)
         case pushPullReply(node: Int, epoch: Int, peer: NodeAddress, state: SWIM.PushPull?)
         case streamPingResult(node: Int, epoch: Int, sequenceNumber: UInt32, acknowledged: Bool)
+        case persisted(node: Int, epoch: Int, batch: UInt64, entries: [Replication.KeyedEntry])
+        case storeRequest(node: Int, from: Int, epoch: Int, session: UInt64?, request: [UInt8])
+        case storeReply(node: Int, epoch: Int, session: UInt64, reply: [UInt8]?)
     }
 
     /// The settings every node runs with.
@@ -100,7 +106,7 @@ public final class SimulatedCluster {
     /// its fate: how measurements see which probes went where.
     public var onDatagram: ((Int, NodeAddress, [SWIM.Message]) -> Void)?
     /// Traffic so far.
-    public private(set) var traffic = Traffic()
+    public internal(set) var traffic = Traffic()
     /// Every user event every node delivered, in order (with a Serf configuration).
     public private(set) var deliveries: [Delivery] = []
     /// Called for every user event a node delivers.
@@ -116,8 +122,20 @@ public final class SimulatedCluster {
     public private(set) var snapshots: [[String]]
     /// Why each node stopped, once it did.
     public private(set) var stopReasons: [Int: NodeCore.StopReason] = [:]
-    /// Replication payloads the nodes received, for a store running beside the cores.
-    public var onReplication: ((Int, NodeAddress, [UInt8]) -> Void)?
+    /// How long a node's disk takes to make a batch durable. Default: 1 ms.
+    public var persistLatency: Duration = .milliseconds(1)
+    /// Each node's disk: what its store made durable (kept across crashes and restarts, as a log file would be).
+    public internal(set) var disks: [Replication.Replica] = []
+    /// The outcome of every local write, by node and write identifier.
+    public internal(set) var acknowledgements:
+        [Int: [UInt64: Result<Replication.Store.Acknowledgement, Replication.StoreError>]] = [:]
+    /// The anti-entropy exchanges that ended, by node and session.
+    public internal(set) var synchronizations:
+        [Int: [UInt64: Result<Replication.AntiEntropyInitiator.Outcome, Replication.StoreError>]] = [:]
+    /// Changes each node's store showed its watchers, in order (when ``recordsLog``).
+    public internal(set) var storeChanges: [Int: [Replication.KeyValueChange]] = [:]
+    /// Alerts raised, with the node and virtual time.
+    public internal(set) var alerts: [(instant: Instant, node: Int, rule: Replication.AlertRule, firing: Bool)] = []
 
     let seed: UInt64
     /// What every node runs with.
@@ -147,13 +165,14 @@ public final class SimulatedCluster {
     /// `names` gives other names (two nodes may share one, to stage a name conflict).
     public init(
         size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64,
-        serf: Serf.Configuration? = nil, tags: ((Int) -> [String: String])? = nil,
-        names nameOfNode: ((Int) -> String)? = nil
+        serf: Serf.Configuration? = nil, store: Replication.Store.Configuration? = nil,
+        tags: ((Int) -> [String: String])? = nil, names nameOfNode: ((Int) -> String)? = nil
     ) {
         precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
         var configuration = NodeCore.Configuration()
         configuration.settings = settings
         configuration.serf = serf
+        configuration.store = store
         self.configuration = configuration
         self.tagsOfNode = tags
         self.settings = settings
@@ -172,10 +191,13 @@ public final class SimulatedCluster {
             indexByAddress[address] = index
             self.names.append(name)
             cores.append(
-                Self.makeCore(index, name: name, configuration: configuration, tags: tags, snapshot: nil, at: .zero))
+                Self.makeCore(
+                    index, name: name, configuration: configuration, tags: tags, snapshot: nil, replica: nil, at: .zero)
+            )
             generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
         }
         snapshots = Array(repeating: [], count: size)
+        if let store { disks = Array(repeating: Replication.Replica(treeDepth: store.treeDepth), count: size) }
         states = Array(repeating: .stopped, count: size)
         epochs = Array(repeating: 0, count: size)
         held = Array(repeating: [], count: size)
@@ -189,20 +211,22 @@ public final class SimulatedCluster {
     // MARK: - Looking at the cluster
 
     /// A core for node `index`, with its tags.
-    func makeCore(_ index: Int, name: String, snapshot: Serf.Snapshot?) -> NodeCore {
-        Self.makeCore(index, name: name, configuration: configuration, tags: tagsOfNode, snapshot: snapshot, at: now)
+    func makeCore(_ index: Int, name: String, snapshot: Serf.Snapshot?, replica: Replication.Replica?) -> NodeCore {
+        Self.makeCore(
+            index, name: name, configuration: configuration, tags: tagsOfNode, snapshot: snapshot, replica: replica,
+            at: now)
     }
 
     static func makeCore(
         _ index: Int, name: String, configuration: NodeCore.Configuration, tags: ((Int) -> [String: String])?,
-        snapshot: Serf.Snapshot?, at now: Instant
+        snapshot: Serf.Snapshot?, replica: Replication.Replica?, at now: Instant
     ) -> NodeCore {
         var configuration = configuration
         if let tags = tags?(index) { configuration.serf?.tags = tags }
         guard
             let core = try? NodeCore(
                 name: name, address: Self.address(ofNode: index), configuration: configuration, restoring: snapshot,
-                at: now)
+                replica: replica, at: now)
         else { preconditionFailure("node \(index)'s tags do not fit in memberlist's metadata") }
         return core
     }
@@ -335,11 +359,17 @@ public final class SimulatedCluster {
 
     /// Starts a new process for a crashed node under the same name and address, joining through `seeds`. With
     /// `restoringSnapshot`, Serf's layer resumes from the node's snapshot file (its clocks, and no event or query
-    /// delivered again).
-    public func restart(node index: Int, joiningThrough seeds: [Int], restoringSnapshot: Bool = false) {
+    /// delivered again). The store reopens its disk unless `losingDisk`, when it starts empty.
+    public func restart(
+        node index: Int, joiningThrough seeds: [Int], restoringSnapshot: Bool = false, losingDisk: Bool = false
+    ) {
         epochs[index] += 1
         let snapshot = restoringSnapshot ? Serf.Snapshot(text: snapshots[index].joined(separator: "\n")) : nil
-        cores[index] = makeCore(index, name: names[index], snapshot: snapshot)
+        if losingDisk, let store = configuration.store {
+            disks[index] = Replication.Replica(treeDepth: store.treeDepth)
+        }
+        cores[index] = makeCore(
+            index, name: names[index], snapshot: snapshot, replica: disks.isEmpty ? nil : disks[index])
         generators[index] = SeededRandom(seed: seed, stream: UInt64(index) | UInt64(epochs[index]) << 32)
         states[index] = .stopped
         held[index] = []
@@ -382,10 +412,15 @@ public final class SimulatedCluster {
             if case .pushPullRequest(_, let from, let epoch, _) = event {
                 failStream(of: from, epoch: epoch, peer: Self.address(ofNode: target))
             }
+            if case .storeRequest(_, let from, let epoch, let session?, _) = event {
+                failStoreRequest(of: from, epoch: epoch, session: session)
+            }
             return
         case .paused:
             if case .pushPullRequest(_, let from, let epoch, _) = event {
                 failStream(of: from, epoch: epoch, peer: Self.address(ofNode: target))
+            } else if case .storeRequest(_, let from, let epoch, let session?, _) = event {
+                failStoreRequest(of: from, epoch: epoch, session: session)
             } else if held[target].count < network.pausedBufferLimit {
                 held[target].append(event)
             } else if case .datagram = event {
@@ -424,6 +459,20 @@ public final class SimulatedCluster {
             guard epoch == epochs[target] else { return }
             effects = cores[target].streamPingCompleted(
                 sequenceNumber: sequenceNumber, acknowledged: acknowledged, at: now, using: &generators[target])
+        case .persisted(_, let epoch, let batch, let entries):
+            guard epoch == epochs[target] else { return }
+            for item in entries { _ = disks[target].apply(item.key, item.entry) }
+            effects = cores[target].persisted(batch: batch, failure: nil, at: now, using: &generators[target])
+        case .storeRequest(_, let from, let epoch, let session, let request):
+            let answer = cores[target].answerReplication(request, at: now)
+            effects = answer.effects
+            if let session {
+                deliverStream(.storeReply(node: from, epoch: epoch, session: session, reply: answer.reply))
+            }
+        case .storeReply(_, let epoch, let session, let reply):
+            guard epoch == epochs[target] else { return }
+            effects = cores[target].exchangeAnswered(
+                session: session, reply: reply, at: now, using: &generators[target])
         }
         apply(effects, from: target)
     }
@@ -458,8 +507,8 @@ public final class SimulatedCluster {
                 keyOperationResults[index, default: [:]][id] = result
             case .snapshot(let lines):
                 snapshots[index] += lines
-            case .replication(let payload, let sender):
-                onReplication?(index, sender, payload)
+            case .store(let effect):
+                apply(effect, from: index)
             case .stop(let reason):
                 stopReasons[index] = reason
                 states[index] = .departed
@@ -569,7 +618,8 @@ extension SimulatedCluster.Event {
         switch self {
         case .start(let node, _), .timer(let node, _, _), .datagram(let node, _, _),
             .pushPullRequest(let node, _, _, _), .pushPullReply(let node, _, _, _),
-            .streamPingResult(let node, _, _, _):
+            .streamPingResult(let node, _, _, _), .persisted(let node, _, _, _), .storeRequest(let node, _, _, _, _),
+            .storeReply(let node, _, _, _):
             return node
         }
     }

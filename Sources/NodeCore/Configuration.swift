@@ -1,4 +1,5 @@
 import MemberlistWire
+import Replication
 import SWIM
 import Serf
 
@@ -11,6 +12,9 @@ extension NodeCore {
         /// advertises delegate protocol version 0, as memberlist does without a delegate). Default: Serf's layer
         /// with its defaults.
         public var serf: Serf.Configuration? = Serf.Configuration()
+        /// The replicated key-value store and the aggregates (it needs Serf's layer: replicating members find each
+        /// other by a tag); `nil` for a node that does not replicate. Default: `nil`.
+        public var store: Replication.Store.Configuration?
         /// The metadata of a plain memberlist member (with Serf's layer the tags are the metadata). Default: none.
         public var metadata: [UInt8] = []
         /// How long a graceful leave waits for its announcement to go out before the node stops anyway (Serf's
@@ -39,6 +43,8 @@ extension NodeCore {
         case membership(SWIM.Timer)
         /// Serf's layer's.
         case serf(Serf.Timer)
+        /// The replicated store's.
+        case store(Replication.Store.Timer)
         /// The next step of a graceful leave.
         case leave(LeaveStep)
     }

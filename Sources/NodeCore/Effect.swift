@@ -1,5 +1,6 @@
 import GossipCore
 import MemberlistWire
+import Replication
 import SWIM
 import Serf
 
@@ -37,8 +38,10 @@ extension NodeCore {
         case snapshot([String])
         /// Write the snapshot file to disk.
         case flushSnapshot
-        /// A replication or aggregation payload that arrived in a datagram from `sender`.
-        case replication([UInt8], from: NodeAddress)
+        /// What the replicated store asks beyond sending datagrams and arming timers (which the core turns into
+        /// ``send(_:to:destination:)`` and ``arm(_:at:)``): making batches durable, anti-entropy streams,
+        /// acknowledgements, watchers' changes, alerts, the log's maintenance.
+        case store(Replication.Store.Effect)
         /// The application's message (plain memberlist mode: memberlist's `NotifyMsg`).
         case userMessage([UInt8], from: NodeAddress)
         /// A peer's push-pull user state (plain memberlist mode: memberlist's `MergeRemoteState`); `joining` when

@@ -1,17 +1,20 @@
 import GossipCore
 import MemberlistWire
+import Replication
 import SWIM
 import Serf
 
 /// A whole node as one value: memberlist's membership protocol (``SWIM/Instance``), Serf's layer above it
-/// (``Serf/Layer``, optional) and the routing between them, with no I/O, no clock and no global randomness.
+/// (``Serf/Layer``, optional), the replicated store (``Replication/Store``, optional) and the routing between them, with no I/O, no clock and no global randomness.
 /// Every input comes with the instant it happens at and a random number generator, and returns ``Effect``s for a
 /// shell to carry out: the real node (`GossipNode`, on sockets) and the simulator run this same value.
 ///
 /// Routing follows memberlist and Serf: a datagram's memberlist messages reach the membership protocol first;
 /// the Serf messages among its `user` messages then reach Serf's layer (so a join intent that arrives with its
 /// member's alive finds the member known); membership changes reach Serf's layer, which decides what the
-/// application sees; replication payloads (their own leading bytes, ``ReplicationPayload``) go to the shell.
+/// application sees; replication payloads (their own leading bytes, ``ReplicationPayload``) go to the store,
+/// which learns its peers from the membership changes (live members whose tags carry the replication
+/// capability).
 ///
 /// ```swift
 /// var core = try NodeCore(name: "web-1", address: NodeAddress("10.0.0.1:7946")!)
@@ -23,6 +26,8 @@ public struct NodeCore: Sendable {
     public internal(set) var membership: SWIM.Instance
     /// Serf's layer; `nil` for a plain memberlist member.
     public internal(set) var serf: Serf.Layer?
+    /// The replicated store; `nil` for a node that does not replicate.
+    public internal(set) var store: Replication.Store?
     /// The configuration the core runs with.
     public let configuration: Configuration
     /// Where a graceful leave is, if one has begun.
@@ -35,17 +40,24 @@ public struct NodeCore: Sendable {
     var joinsInFlight: Set<NodeAddress> = []
 
     /// A node called `name`, reached at `address`, that knows only itself. With Serf's layer its metadata is its
-    /// tags; `snapshot` restores Serf's clocks from a snapshot file.
+    /// tags (with the replication capability when it runs a store); `snapshot` restores Serf's clocks from a
+    /// snapshot file, and `replica` the store's data from its log.
     ///
     /// - Throws: `WireError.metadataTooLarge` when the tags do not fit in memberlist's metadata.
     public init(
         name: String, address: NodeAddress, configuration: Configuration = Configuration(),
-        restoring snapshot: Serf.Snapshot? = nil, at now: Instant = .zero
+        restoring snapshot: Serf.Snapshot? = nil, replica: Replication.Replica? = nil, at now: Instant = .zero
     ) throws(WireError) {
         self.configuration = configuration
         var settings = configuration.settings
         let metadata: [UInt8]
-        if let serfConfiguration = configuration.serf {
+        if var serfConfiguration = configuration.serf {
+            if var storeConfiguration = configuration.store {
+                serfConfiguration.tags[Replication.Store.Configuration.capabilityTag] =
+                    Replication.Store.Configuration.capabilityValue
+                storeConfiguration.datagramBytes = settings.udpBufferSize - settings.packetOverhead - 64
+                store = Replication.Store(name: name, configuration: storeConfiguration, restoring: replica)
+            }
             metadata = try SerfTags.encode(serfConfiguration.tags)
             serf = Serf.Layer(name: name, configuration: serfConfiguration, restoring: snapshot)
         } else {
@@ -78,6 +90,7 @@ public struct NodeCore: Sendable {
     public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
         absorb(membership.start(at: now, using: &rng), at: now, using: &rng)
         if serf != nil { absorb(serf!.start(at: now), at: now, using: &rng) }
+        if store != nil { absorb(store!.start(at: now, using: &rng)) }
         return takeEffects()
     }
 
@@ -126,7 +139,7 @@ public struct NodeCore: Sendable {
         for message in messages {
             if case .user(let payload) = message {
                 if ReplicationPayload.isReplication(payload) {
-                    effects.append(.replication(payload, from: sender))
+                    if store != nil { absorb(store!.receive(payload, from: sender, at: now, using: &rng)) }
                     continue
                 }
                 if serf != nil {
@@ -158,6 +171,8 @@ public struct NodeCore: Sendable {
             if serf != nil {
                 absorb(serf!.fire(timer, membership: membership, at: now, using: &rng), at: now, using: &rng)
             }
+        case .store(let timer):
+            if store != nil { absorb(store!.fire(timer, at: now, using: &rng)) }
         case .leave(.announce):
             announceLeave(at: now, using: &rng)
         case .leave(.timeout):
@@ -239,6 +254,7 @@ public struct NodeCore: Sendable {
                 effects.append(.arm(.membership(timer), at: instant))
             case .event(let event):
                 if case .leaveCompleted = event, leavePhase == .announce { linger(at: now) }
+                if store != nil { observeReplicatingPeer(event) }
                 if serf != nil {
                     absorb(serf!.observe(event, membership: membership, at: now, using: &rng), at: now, using: &rng)
                 } else {

@@ -1,14 +1,12 @@
 import Foundation
 import GossipCore
-import GossipStorage
-import MemberlistWire
+import NIOPosix
 import NodeCore
 import Replication
-import SWIM
 
-/// The replicated key-value store: a last-writer-wins map with hybrid-logical-clock timestamps, written durably
-/// here before a write is acknowledged, spread to the other swift-gossip nodes by rumor mongering on the gossip
-/// path and repaired by Merkle anti-entropy with a random peer over TCP.
+/// The replicated key-value store and the aggregates on the node: the store is a value inside the core
+/// (``Replication/Store``); the node makes its batches durable on the blocking-I/O pool, carries its
+/// anti-entropy streams, and hands its acknowledgements, changes and alerts to the callers waiting for them.
 extension GossipNode {
     // MARK: - Reading and writing
 
@@ -16,64 +14,38 @@ extension GossipNode {
     /// directory), with the write's timestamp. Conflicting writes elsewhere resolve by that timestamp: the
     /// largest wins everywhere.
     @discardableResult
-    public func put(_ key: String, _ value: [UInt8]) throws(KeyValueError) -> Replication.Timestamp {
-        try Self.validateUserKey(key)
-        guard value.count <= Replication.maximumValueBytes else {
-            throw KeyValueError(
-                "value of \(value.count) bytes is over the limit of \(Replication.maximumValueBytes) bytes")
-        }
-        return try writeLocally(key, value: value)
+    public func put(_ key: String, _ value: [UInt8]) async throws(KeyValueError) -> Replication.Timestamp {
+        try await acknowledgement { core throws(KeyValueError) in try core.put(key, value, at: now) }.timestamp
     }
 
     /// Deletes `key` (a tombstone that later-arriving older writes cannot undo); returns once durable.
     @discardableResult
-    public func delete(_ key: String) throws(KeyValueError) -> Replication.Timestamp {
-        try Self.validateUserKey(key)
-        return try writeLocally(key, value: nil)
+    public func delete(_ key: String) async throws(KeyValueError) -> Replication.Timestamp {
+        try await acknowledgement { core throws(KeyValueError) in try core.delete(key, at: now) }.timestamp
+    }
+
+    /// Adds `amount` (negative to subtract) to the counter `name` and returns its new value once durable.
+    /// Counters merge exactly: increments made anywhere, concurrently or across a partition, all count.
+    @discardableResult
+    public func increment(_ name: String, by amount: Int64) async throws(KeyValueError) -> Int64 {
+        try await acknowledgement { core throws(KeyValueError) in try core.increment(name, by: amount, at: now) }
+            .counter ?? 0
     }
 
     /// The value of `key`, or `nil` if it is absent or deleted.
-    public func value(of key: String) -> [UInt8]? {
-        Self.isUserKey(key) ? replica.replica.map[key] : nil
-    }
+    public func value(of key: String) -> [UInt8]? { core?.store?.value(of: key) }
 
     /// Live keys and values under `prefix`, sorted by key (counters are listed by ``counters(prefix:)``).
     public func keyValues(prefix: String = "") -> [(key: String, value: [UInt8])] {
-        replica.replica.map.entries
-            .compactMap { key, entry in
-                guard Self.isUserKey(key), key.hasPrefix(prefix), let value = entry.value else { return nil }
-                return (key, value)
-            }
-            .sorted { $0.key < $1.key }
-    }
-
-    /// Adds `amount` (negative to subtract) to the counter `name` and returns its new value. Counters merge
-    /// exactly: increments made anywhere, concurrently or across a partition, all count.
-    @discardableResult
-    public func increment(_ name: String, by amount: Int64) throws(KeyValueError) -> Int64 {
-        try Self.validateUserKey(name)
-        let slot = CounterSlot.key(counter: name, replica: configuration.name)
-        var counts = CounterSlot(replica.replica.map[slot] ?? [])
-        counts.add(amount)
-        try writeLocally(slot, value: counts.encoded)
-        return counter(name) ?? 0
+        core?.store?.keyValues(prefix: prefix) ?? []
     }
 
     /// The value of counter `name`, or `nil` if nobody has changed it.
-    public func counter(_ name: String) -> Int64? {
-        let slots = replica.replica.map.entries.filter { CounterSlot.counterName(of: $0.key) == name }
-        guard !slots.isEmpty else { return nil }
-        return slots.values.reduce(Int64(0)) { $0 &+ CounterSlot($1.value ?? []).value }
-    }
+    public func counter(_ name: String) -> Int64? { core?.store?.counter(name) }
 
     /// Every counter under `prefix` with its value, sorted by name.
     public func counters(prefix: String = "") -> [(name: String, value: Int64)] {
-        var totals: [String: Int64] = [:]
-        for (key, entry) in replica.replica.map.entries {
-            guard let name = CounterSlot.counterName(of: key), name.hasPrefix(prefix) else { continue }
-            totals[name, default: 0] &+= CounterSlot(entry.value ?? []).value
-        }
-        return totals.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        core?.store?.counters(prefix: prefix) ?? []
     }
 
     /// Changes under `prefix` from now on (local writes and those that arrive), until the node stops or the
@@ -84,92 +56,201 @@ extension GossipNode {
 
     /// The replication counters now.
     public var replicationStatistics: ReplicationStatistics {
-        var statistics = replicationCounters
-        statistics.keys = replica.replica.map.entries.count
-        statistics.logRecords = replica.recordCount
-        statistics.logBytes = replica.fileBytes
-        statistics.pendingRumors = rumors.count
+        guard let store = core?.store else { return ReplicationStatistics() }
+        var statistics = store.statistics
+        statistics.keys = store.replica.map.entries.count
+        (statistics.logRecords, statistics.logBytes) = replicaFile?.size ?? (0, 0)
+        statistics.pendingRumors = store.pendingRumors
         return statistics
     }
 
     /// The root of the replica's Merkle tree: two nodes holding the same data have the same root.
-    public var replicaRoot: UInt64 { replica.replica.tree.root }
+    public var replicaRoot: UInt64 { core?.store?.replica.tree.root ?? 0 }
 
-    // MARK: - Applying writes
+    /// Live members that replicate (they carry the capability tag), this node excluded, sorted by name.
+    public var replicationPeers: [Replication.Store.Peer] { core?.store?.peers ?? [] }
 
-    /// Stamps and durably applies a local write, starts its rumor and tells watchers.
+    /// Runs one anti-entropy exchange with the node at `address`: compares Merkle trees, then fetches what the
+    /// peer holds newer and pushes what this node holds newer. Fetched entries are durable here when it returns.
     @discardableResult
-    private func writeLocally(_ key: String, value: [UInt8]?) throws(KeyValueError) -> Replication.Timestamp {
-        guard configuration.replication != nil else {
-            throw KeyValueError("this node does not replicate (no replication configuration)")
-        }
-        let item = Replication.KeyedEntry(
-            key, .init(value: value, timestamp: hybridClock.now(wallMilliseconds: wallMilliseconds)))
-        do {
-            try replica.append(contentsOf: [item])
-        } catch {
-            throw KeyValueError("\(error)")
-        }
-        spread(item)
-        notifyWatchers([item], origin: .local)
-        return item.entry.timestamp
-    }
-
-    /// Applies entries from a peer: the newer ones are made durable, spread further (a rumor that is new here is
-    /// passed on) and shown to watchers. Returns how many won.
-    @discardableResult
-    func applyRemote(_ entries: [Replication.KeyedEntry], origin: KeyValueChange.Origin) throws(KeyValueError)
-        -> Int
+    public func synchronize(with address: NodeAddress) async throws(KeyValueError)
+        -> Replication.AntiEntropyInitiator.Outcome
     {
-        let wall = wallMilliseconds
-        // An entry stamped further ahead of our clock than the skew bound waits: anti-entropy offers it again, and
-        // it is taken once our clock is within the bound of it.
-        let timely = entries.filter { hybridClock.accepts($0.entry.timestamp, wallMilliseconds: wall) }
-        replicationCounters.futureEntriesRefused += entries.count - timely.count
-        for item in timely { hybridClock.observe(item.entry.timestamp, wallMilliseconds: wall) }
-        // A tombstone past the horizon was dropped here already: taking it again would only bring it back.
-        let expired = tombstoneHorizon
-        let candidates = timely.filter { $0.entry.value != nil || $0.entry.timestamp > expired }
-        let winners: [Replication.KeyedEntry]
-        do {
-            winners = try replica.append(contentsOf: candidates)
-        } catch {
-            throw KeyValueError("\(error)")
+        guard isRunning, var core, core.store != nil else {
+            throw KeyValueError("replication is not running on this node")
         }
-        guard !winners.isEmpty else { return 0 }
-        if origin == .rumor { winners.forEach(spread) }
-        notifyWatchers(winners, origin: origin)
-        return winners.count
+        let name = core.members.first { $0.address == address }?.name ?? "\(address)"
+        let (session, effects) = try core.synchronize(
+            with: Replication.Store.Peer(name: name, address: address), at: now, using: &rng)
+        self.core = core
+        guard let session else { throw KeyValueError("no peer to synchronize with") }
+        let result = await withCheckedContinuation { continuation in
+            pendingSynchronizations[session] = continuation
+            execute(effects)
+        }
+        return try result.get()
     }
 
-    /// Starts a rumor for `item` when it fits in a datagram; a larger one is pushed to a few peers over TCP at
-    /// once (anti-entropy carries it the rest of the way).
-    private func spread(_ item: Replication.KeyedEntry) {
-        let budget = configuration.settings.udpBufferSize - packetOverhead - 64
-        if Replication.SyncMessage.encodedSize(of: item) + Replication.SyncMessage.listHeaderBytes + 1 <= budget {
-            rumors.add(item)
-            return
-        }
-        let fanout = configuration.replication?.fanout ?? 3
-        let payload = ReplicationPayload.wrap(ReplicationPayload.sync, Replication.SyncMessage.push([item]).encode())
-        let request = streamCodec.encode(.user(payload), using: &rng)
-        let timeout = configuration.settings.streamTimeout
-        for peer in replicationPeers.shuffled(using: &rng).prefix(fanout) {
-            spawn { _ = await self.exchange(request, with: peer.address, timeout: timeout) }
-        }
+    /// Drops expired tombstones and compacts the log when superseded records are most of it; runs every
+    /// ``ReplicationConfiguration/maintenanceInterval``, and may be called at any time.
+    public func maintainReplica() {
+        guard isRunning, var core else { return }
+        let effects = core.maintainStore(at: now)
+        self.core = core
+        execute(effects)
     }
 
-    private func notifyWatchers(_ items: [Replication.KeyedEntry], origin: KeyValueChange.Origin) {
-        guard !keyValueWatchers.isEmpty else { return }
-        for item in items {
-            var change = KeyValueChange(
-                key: item.key, value: item.entry.value, timestamp: item.entry.timestamp, origin: origin)
-            if let name = CounterSlot.counterName(of: item.key) {
-                change.key = name
-                change.value = Array(String(counter(name) ?? 0).utf8)
-            } else if !Self.isUserKey(item.key) {
-                continue
+    // MARK: - Aggregates
+
+    /// Sets this node's value of aggregate `name` (or clears it with `nil`); it counts from the next epoch.
+    public func setAggregate(_ name: String, _ value: Double?) throws(KeyValueError) {
+        guard var core else { throw KeyValueError("the node is not running") }
+        try core.setAggregate(name, value, at: now)
+        self.core = core
+    }
+
+    /// The cluster-wide reading of aggregate `name`, or `nil` if this node has not heard of it.
+    public func aggregate(_ name: String) -> AggregateReading? { core?.store?.aggregate(name, at: now) }
+
+    /// The names of the aggregates this node knows.
+    public var aggregateNames: [String] { core?.store?.aggregateNames ?? [] }
+
+    /// Checks `rule` at the end of every epoch from now on, raising the local user events `alert` and
+    /// `alert-resolved` (seen by ``subscribeUserEvents()``, `gossip stream` and event handlers) when it starts
+    /// and stops holding.
+    public func addAlert(_ rule: AlertRule) {
+        try? core?.addAlert(rule)
+    }
+
+    // MARK: - The store's effects
+
+    /// Runs a store command on the core and waits for its write to be durable.
+    private func acknowledgement(
+        _ command: (inout NodeCore) throws(KeyValueError) -> (write: UInt64, effects: [NodeCore.Effect])
+    ) async throws(KeyValueError) -> Replication.Store.Acknowledgement {
+        guard isRunning, var core else { throw KeyValueError("the node is not running") }
+        let (write, effects) = try command(&core)
+        self.core = core
+        let result = await withCheckedContinuation { continuation in
+            pendingWrites[write] = continuation
+            execute(effects)
+        }
+        return try result.get()
+    }
+
+    /// Carries out what the store asked.
+    func perform(_ effect: Replication.Store.Effect) {
+        switch effect {
+        case .persist(let entries, let batch):
+            if replicaFile != nil {
+                persistJobs.continuation.yield(.write(entries, batch: batch))
+            } else {
+                durableInMemory.append(batch)
             }
+        case .exchange(let request, let peer, let session):
+            let framed = streamCodec.encode(.user(request), using: &rng)
+            let timeout = configuration.settings.streamTimeout
+            spawn {
+                let answer = await self.exchange(framed, with: peer.address, timeout: timeout)
+                var reply: [UInt8]?
+                if case .user(let bytes)? = answer { reply = bytes }
+                await self.exchangeAnswered(session: session, reply: reply)
+            }
+        case .push(let request, let peer):
+            let framed = streamCodec.encode(.user(request), using: &rng)
+            let timeout = configuration.settings.streamTimeout
+            spawn { _ = await self.exchange(framed, with: peer.address, timeout: timeout) }
+        case .changed(let changes):
+            notifyWatchers(changes)
+        case .acknowledged(let write, let result):
+            pendingWrites.removeValue(forKey: write)?.resume(returning: result)
+        case .synchronized(let session, let peer, let result):
+            switch result {
+            case .success(let outcome) where !outcome.fetched.isEmpty || outcome.pushed > 0:
+                logger.info(
+                    "anti-entropy repaired",
+                    metadata: [
+                        "gossip.peer": "\(peer.name)", "gossip.fetched": "\(outcome.fetched.count)",
+                        "gossip.pushed": "\(outcome.pushed)",
+                    ])
+            case .failure(let error):
+                logger.debug(
+                    "anti-entropy failed", metadata: ["gossip.peer": "\(peer.name)", "gossip.error": "\(error)"])
+            default:
+                break
+            }
+            pendingSynchronizations.removeValue(forKey: session)?.resume(returning: result)
+        case .alert(let rule, let firing, let quantity):
+            let value = quantity.map { String($0) } ?? "unknown"
+            let name = firing ? "alert" : "alert-resolved"
+            logger.warning("\(name)", metadata: ["gossip.rule": "\(rule)", "gossip.value": "\(value)"])
+            deliverLocally(.init(lamportTime: 0, name: name, payload: Array("\(rule): \(value)".utf8), coalesce: false))
+        case .maintained(let liveBytes, let dropped):
+            if dropped > 0 { logger.debug("tombstones dropped", metadata: ["gossip.count": "\(dropped)"]) }
+            if let replicaFile, replicaFile.wantsCompaction(liveRecordBytes: liveBytes), let store = core?.store {
+                persistJobs.continuation.yield(.compact(store.durableImage))
+            }
+        case .send, .arm:
+            break  // the core turns these into the node's own
+        }
+    }
+
+    /// Makes the store's batches durable in order, on the blocking-I/O pool, until the node stops.
+    func runPersistence() async {
+        guard let replicaFile else { return }
+        for await job in persistJobs.stream {
+            switch job {
+            case .write(let entries, let batch):
+                var failure: KeyValueError?
+                do {
+                    try await NIOThreadPool.singleton.runIfActive { try replicaFile.write(entries) }
+                } catch {
+                    failure = KeyValueError("\(error)")
+                    logger.error("could not make a batch durable", metadata: ["gossip.error": "\(error)"])
+                }
+                reportDurable(batch, failure: failure)
+            case .compact(let entries):
+                let before = replicaFile.size.bytes
+                do {
+                    try await NIOThreadPool.singleton.runIfActive { try replicaFile.compact(to: entries) }
+                    logger.info(
+                        "replica log compacted",
+                        metadata: ["gossip.before": "\(before)", "gossip.after": "\(replicaFile.size.bytes)"])
+                } catch {
+                    logger.error("replica log compaction failed", metadata: ["gossip.error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Tells the core that `batch` is durable (or failed), and carries out what follows.
+    func reportDurable(_ batch: UInt64, failure: KeyValueError?) {
+        guard isRunning, var core else { return }
+        let effects = core.persisted(batch: batch, failure: failure, at: now, using: &rng)
+        self.core = core
+        execute(effects)
+    }
+
+    func exchangeAnswered(session: UInt64, reply: [UInt8]?) {
+        guard isRunning, var core else { return }
+        let effects = core.exchangeAnswered(session: session, reply: reply, at: now, using: &rng)
+        self.core = core
+        execute(effects)
+    }
+
+    /// The answer to an anti-entropy request that arrived on a stream, `nil` (the stream is closed unanswered)
+    /// when replication is off.
+    func answerReplicationStream(_ payload: [UInt8]) -> [UInt8]? {
+        guard isRunning, var core else { return nil }
+        let (reply, effects) = core.answerReplication(payload, at: now)
+        self.core = core
+        execute(effects)
+        return reply
+    }
+
+    private func notifyWatchers(_ changes: [KeyValueChange]) {
+        guard !keyValueWatchers.isEmpty else { return }
+        for change in changes {
             for (key, watcher) in keyValueWatchers where change.key.hasPrefix(watcher.prefix) {
                 switch watcher.continuation.yield(change) {
                 case .dropped: feedStatistics.recordDrop()
@@ -180,26 +261,41 @@ extension GossipNode {
         }
     }
 
+    /// Ends every wait on the store when the node stops: writes not yet durable are refused.
+    func failStoreWaiters() {
+        let stopped = KeyValueError("the node stopped before the write was durable")
+        for waiter in pendingWrites.values { waiter.resume(returning: .failure(stopped)) }
+        pendingWrites = [:]
+        for waiter in pendingSynchronizations.values {
+            waiter.resume(returning: .failure(KeyValueError("the node stopped")))
+        }
+        pendingSynchronizations = [:]
+        persistJobs.continuation.finish()
+    }
+
     // MARK: - Keys
 
-    /// The identifier this node stamps its writes with: FNV-1a of its name.
-    static func replicaIdentifier(of name: String) -> UInt32 {
-        name.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
-    }
+    /// The longest key, in bytes: the replica's limit less room for a counter's slot prefix and node name.
+    public static let maximumKeyBytes = Replication.Store.maximumKeyBytes
 
     var wallMilliseconds: UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
-
-    /// The longest key, in bytes: the replica's limit less room for a counter's slot prefix and node name.
-    public static let maximumKeyBytes = Replication.maximumKeyBytes - 64
-
-    /// User keys are non-empty, within the limit, and do not start with NUL (reserved for counters).
-    static func validateUserKey(_ key: String) throws(KeyValueError) {
-        guard !key.isEmpty else { throw KeyValueError("the key is empty") }
-        guard key.utf8.count <= maximumKeyBytes else {
-            throw KeyValueError("key of \(key.utf8.count) bytes is over the limit of \(maximumKeyBytes) bytes")
-        }
-        guard isUserKey(key) else { throw KeyValueError("keys starting with a NUL byte are reserved") }
-    }
-
-    static func isUserKey(_ key: String) -> Bool { key.utf8.first != 0 }
 }
+
+/// A `watch` listener: the changes under a prefix.
+struct KeyValueWatcher {
+    var prefix: String
+    var continuation: AsyncStream<KeyValueChange>.Continuation
+}
+
+/// The replicated store's types, under the names the node has always given them.
+public typealias KeyValueError = Replication.StoreError
+/// How a node replicates (see ``Replication/Store/Configuration``).
+public typealias ReplicationConfiguration = Replication.Store.Configuration
+/// A store's replication counters (see ``Replication/Store/Statistics``).
+public typealias ReplicationStatistics = Replication.Store.Statistics
+/// A change a store applied (see ``Replication/KeyValueChange``).
+public typealias KeyValueChange = Replication.KeyValueChange
+/// A threshold on an aggregate (see ``Replication/AlertRule``).
+public typealias AlertRule = Replication.AlertRule
+/// An aggregate as one node reads it (see ``Replication/AggregateReading``).
+public typealias AggregateReading = Replication.AggregateReading

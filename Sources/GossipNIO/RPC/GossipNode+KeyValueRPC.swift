@@ -6,15 +6,15 @@ import Replication
 /// error, so that clients read answers the same way every time.
 extension GossipNode {
     /// Answers a store or aggregate command.
-    func answerStoreCommand(_ command: RPCCommand, sequence: UInt64) -> RPCReply {
+    func answerStoreCommand(_ command: RPCCommand, sequence: UInt64) async -> RPCReply {
         var reply = RPCReply(sequence: sequence, body: .map([]))
         do throws(KeyValueError) {
             switch command {
             case .put(let key, let value):
-                let timestamp = try put(key, value)
+                let timestamp = try await put(key, value)
                 reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
             case .delete(let key):
-                let timestamp = try delete(key)
+                let timestamp = try await delete(key)
                 reply.body = .map([(.string("Timestamp"), .string(timestamp.description))])
             case .get(let key):
                 if let value = value(of: key) {
@@ -36,7 +36,8 @@ extension GossipNode {
                 }
                 reply.body = .map([(.string("Entries"), .array(entries)), (.string("Counters"), .array(totals))])
             case .increment(let key, let amount):
-                reply.body = .map([(.string("Value"), .int(try increment(key, by: amount)))])
+                let total = try await increment(key, by: amount)
+                reply.body = .map([(.string("Value"), .int(total))])
             case .setAggregate(let name, let value):
                 try setAggregate(name, value)
             case .getAggregate(let name):

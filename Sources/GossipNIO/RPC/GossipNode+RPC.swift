@@ -141,7 +141,8 @@ extension GossipNode {
             ("entries_pushed", "\(statistics.entriesPushed)"), ("requests_answered", "\(statistics.requestsAnswered)"),
             ("malformed_messages", "\(statistics.malformedMessages)"),
             ("future_entries_refused", "\(statistics.futureEntriesRefused)"),
-            ("aggregates", "\(aggregates.table.count)"),
+            ("aggregates", "\(aggregateNames.count)"),
+            ("persist_failures", "\(statistics.persistFailures)"),
         ]
     }
 }
