@@ -81,7 +81,7 @@ let package = Package(
         // The simulator: large-scale dissemination kernels, the SWIM cluster engine, measurements, reports.
         .target(
             name: "GossipSimulator",
-            dependencies: ["GossipCore", "SWIM", "Serf", "NodeCore", "Dissemination", "GossipTestKit"]
+            dependencies: ["GossipCore", "SWIM", "Serf", "NodeCore", "Dissemination", "GossipTestKit", "Replication"]
         ),
         // The fifteen scenarios: stories told with the library's real parts on the simulator.
         .target(

@@ -2,12 +2,14 @@ import Foundation
 import GossipCore
 import GossipTestKit
 import NodeCore
+import Replication
 import SWIM
 import Serf
 
-/// Full node cores (memberlist's membership and Serf's layer, ``NodeCore/NodeCore``) in virtual time: user events
-/// sent from random members under loss and an optional partition, measured the way an operator would ask: did
-/// every live member deliver each event, exactly once, and how soon.
+/// Full node cores (memberlist's membership, Serf's layer and, with writes, the replicated store:
+/// ``NodeCore/NodeCore``) in virtual time: user events sent from random members under loss and an optional
+/// partition, measured the way an operator would ask: did every live member deliver each event, exactly once,
+/// and how soon; and with writes, did every replica end up with every write, and when.
 public struct SerfExperiment: Sendable {
     /// What to run.
     public struct Configuration: Sendable {
@@ -23,6 +25,16 @@ public struct SerfExperiment: Sendable {
         public var duration: Duration = .seconds(120)
         /// A partition of the cluster into two halves: when it starts and how long it lasts.
         public var partition: (start: Duration, length: Duration)?
+        /// Key-value writes, made on random members over the first half of the run (every fifth overwrites an
+        /// earlier key, so that replicas must agree on which write wins). With none, the store is not run.
+        public var writes = 0
+        /// The replicated store's configuration, when there are writes. Default: the store's defaults with Merkle
+        /// trees of depth 10 (1,024 buckets, 16 KiB per replica instead of 1 MiB), plenty for a simulated run's keys.
+        public var store: Replication.Store.Configuration = {
+            var store = Replication.Store.Configuration()
+            store.treeDepth = 10
+            return store
+        }()
 
         /// A configuration of `nodes` members with the defaults above.
         public init(nodes: Int) {
@@ -44,10 +56,29 @@ public struct SerfExperiment: Sendable {
         public var latencies: [Double]
     }
 
+    /// What the writes came to.
+    public struct WriteOutcome: Sendable, Hashable, Codable {
+        /// Writes made.
+        public var writes: Int
+        /// Distinct keys written.
+        public var keys: Int
+        /// Writes acknowledged (durable on the member that took them).
+        public var acknowledged: Int
+        /// The share of the members running at the end that hold every key's winning write.
+        public var replicasComplete: Double
+        /// Whether every running member's replica is the same (the same Merkle root) at the end.
+        public var agree: Bool
+        /// Seconds from the last write (or the heal, if later) until every running member held every winning
+        /// write; `nil` if that never happened in the run.
+        public var convergedAfter: Double?
+    }
+
     /// What one run measured.
     public struct Outcome: Sendable, Hashable, Codable {
         /// Every event's fate, in the order sent.
         public var events: [EventOutcome]
+        /// The writes' fate, when there were any.
+        public var writes: WriteOutcome?
         /// Datagrams sent by all members.
         public var packets: Int
         /// Virtual node-seconds simulated (members × seconds).
@@ -77,7 +108,7 @@ public struct SerfExperiment: Sendable {
         let config = configuration
         let cluster = SimulatedCluster(
             size: config.nodes, settings: config.settings, network: config.network, seed: seed,
-            serf: Serf.Configuration())
+            serf: Serf.Configuration(), store: config.writes > 0 ? config.store : nil)
         cluster.recordsLog = false
         var sentAt: [String: Instant] = [:]
         var latencies: [String: [Double]] = [:]
@@ -95,11 +126,15 @@ public struct SerfExperiment: Sendable {
         var plan: [(Instant, Action)] = (0..<config.events).map {
             (.zero + spacing * $0 + .milliseconds(500), .event($0))
         }
+        let writeSpacing = config.duration / (2 * max(config.writes, 1))
+        plan += (0..<config.writes).map { (.zero + writeSpacing * $0 + .milliseconds(700), .write($0)) }
         if let partition = config.partition {
             plan += [(.zero + partition.start, .split), (.zero + partition.start + partition.length, .heal)]
         }
         plan.sort { $0.0 < $1.0 }
         let half = Array(0..<(config.nodes / 2))
+        var winners: [String: [UInt8]] = [:]
+        var writeIDs: [(node: Int, write: UInt64)] = []
         for (instant, action) in plan {
             cluster.run(until: instant)
             switch action {
@@ -109,10 +144,28 @@ public struct SerfExperiment: Sendable {
                 let name = "event-\(number)"
                 sentAt[name] = cluster.now
                 try? cluster.sendUserEvent(node: sender, name: name, payload: Array(name.utf8))
+            case .write(let number):
+                let running = cluster.runningNodes
+                let writer = running[Int(random.next() % UInt64(running.count))]
+                let key = "key-\(number % 5 == 4 ? number - 4 : number)"
+                let value = Array("write-\(number)".utf8)
+                if let write = try? cluster.put(node: writer, key, value) {
+                    winners[key] = value
+                    writeIDs.append((writer, write))
+                }
             case .split:
                 cluster.partition([half])
             case .heal:
                 cluster.heal()
+            }
+        }
+        var convergedAt: Instant?
+        if config.writes > 0 {
+            cluster.run(until: max(cluster.now, Self.settled(plan)))
+            while convergedAt == nil {
+                if Self.converged(cluster, winners) { convergedAt = cluster.now }
+                guard cluster.now < .zero + config.duration else { break }
+                cluster.run(until: min(.zero + config.duration, cluster.now + .milliseconds(100)))
             }
         }
         cluster.run(until: .zero + config.duration)
@@ -127,13 +180,51 @@ public struct SerfExperiment: Sendable {
                 duplicates: counts.values.reduce(0) { $0 + max(0, $1 - 1) },
                 latencies: (latencies[name] ?? []).sorted())
         }
+        var writes: WriteOutcome?
+        if config.writes > 0 {
+            let acknowledged = writeIDs.filter { entry in
+                if case .success? = cluster.acknowledgements[entry.node]?[entry.write] { true } else { false }
+            }
+            writes = WriteOutcome(
+                writes: config.writes, keys: winners.count, acknowledged: acknowledged.count,
+                replicasComplete: Double(Self.holdsEveryWrite(cluster, winners)) / Double(max(running.count, 1)),
+                agree: cluster.storesAgree, convergedAfter: convergedAt.map { ($0 - Self.settled(plan)).secondsValue })
+        }
         return Outcome(
-            events: events, packets: cluster.traffic.packetsSent,
+            events: events, writes: writes, packets: cluster.traffic.packetsSent,
             nodeSeconds: Double(config.nodes) * config.duration.secondsValue)
+    }
+
+    /// When the last write was made or the partition healed, whichever is later.
+    static func settled(_ plan: [(Instant, Action)]) -> Instant {
+        plan.filter { action in
+            switch action.1 {
+            case .write, .heal: true
+            case .event, .split: false
+            }
+        }.map(\.0).max() ?? .zero
+    }
+
+    /// Whether every running member holds every winning write: all replicas are the same, and one of them holds
+    /// them all (cheap enough to ask every 100 ms of virtual time).
+    static func converged(_ cluster: SimulatedCluster, _ winners: [String: [UInt8]]) -> Bool {
+        guard cluster.storesAgree, let first = cluster.runningNodes.first, let store = cluster.store(first) else {
+            return false
+        }
+        return winners.allSatisfy { store.value(of: $0.key) == $0.value }
+    }
+
+    /// How many running members hold every key's winning value.
+    static func holdsEveryWrite(_ cluster: SimulatedCluster, _ winners: [String: [UInt8]]) -> Int {
+        cluster.runningNodes.filter { node in
+            guard let store = cluster.store(node) else { return false }
+            return winners.allSatisfy { store.value(of: $0.key) == $0.value }
+        }.count
     }
 
     enum Action {
         case event(Int)
+        case write(Int)
         case split
         case heal
     }

@@ -53,6 +53,13 @@ extension SimulatedCluster {
         return session
     }
 
+    /// What node `index`'s disk holds, replayed as a restarted store would read it.
+    public func disk(ofNode index: Int) -> Replication.Replica {
+        var replica = Replication.Replica(treeDepth: configuration.store?.treeDepth ?? 12)
+        for item in disks.isEmpty ? [] : disks[index] { _ = replica.apply(item.key, item.entry) }
+        return replica
+    }
+
     /// Whether every running node's store holds the same data (the same Merkle root).
     public var storesAgree: Bool {
         let roots = runningNodes.compactMap { cores[$0].store?.replica.tree.root }

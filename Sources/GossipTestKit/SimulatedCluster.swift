@@ -124,8 +124,9 @@ public final class SimulatedCluster {
     public private(set) var stopReasons: [Int: NodeCore.StopReason] = [:]
     /// How long a node's disk takes to make a batch durable. Default: 1 ms.
     public var persistLatency: Duration = .milliseconds(1)
-    /// Each node's disk: what its store made durable (kept across crashes and restarts, as a log file would be).
-    public internal(set) var disks: [Replication.Replica] = []
+    /// Each node's disk: the entries its store made durable, in order (kept across crashes and restarts, as a
+    /// log file would be; ``disk(ofNode:)`` replays it).
+    public internal(set) var disks: [[Replication.KeyedEntry]] = []
     /// The outcome of every local write, by node and write identifier.
     public internal(set) var acknowledgements:
         [Int: [UInt64: Result<Replication.Store.Acknowledgement, Replication.StoreError>]] = [:]
@@ -197,7 +198,7 @@ public final class SimulatedCluster {
             generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
         }
         snapshots = Array(repeating: [], count: size)
-        if let store { disks = Array(repeating: Replication.Replica(treeDepth: store.treeDepth), count: size) }
+        if store != nil { disks = Array(repeating: [], count: size) }
         states = Array(repeating: .stopped, count: size)
         epochs = Array(repeating: 0, count: size)
         held = Array(repeating: [], count: size)
@@ -365,11 +366,9 @@ public final class SimulatedCluster {
     ) {
         epochs[index] += 1
         let snapshot = restoringSnapshot ? Serf.Snapshot(text: snapshots[index].joined(separator: "\n")) : nil
-        if losingDisk, let store = configuration.store {
-            disks[index] = Replication.Replica(treeDepth: store.treeDepth)
-        }
+        if losingDisk, !disks.isEmpty { disks[index] = [] }
         cores[index] = makeCore(
-            index, name: names[index], snapshot: snapshot, replica: disks.isEmpty ? nil : disks[index])
+            index, name: names[index], snapshot: snapshot, replica: disks.isEmpty ? nil : disk(ofNode: index))
         generators[index] = SeededRandom(seed: seed, stream: UInt64(index) | UInt64(epochs[index]) << 32)
         states[index] = .stopped
         held[index] = []
@@ -461,7 +460,7 @@ public final class SimulatedCluster {
                 sequenceNumber: sequenceNumber, acknowledged: acknowledged, at: now, using: &generators[target])
         case .persisted(_, let epoch, let batch, let entries):
             guard epoch == epochs[target] else { return }
-            for item in entries { _ = disks[target].apply(item.key, item.entry) }
+            disks[target] += entries
             effects = cores[target].persisted(batch: batch, failure: nil, at: now, using: &generators[target])
         case .storeRequest(_, let from, let epoch, let session, let request):
             let answer = cores[target].answerReplication(request, at: now)

@@ -33,4 +33,23 @@ struct SerfExperimentTests {
         #expect(!crossing.isEmpty)
         #expect(crossing.allSatisfy { ($0.latencies.last ?? 0) > 60 - $0.sentAt })
     }
+
+    @Test("writes made on both sides of a partition are on every replica after it heals, and the run says when")
+    func writesConverge() async throws {
+        var config = SerfExperiment.Configuration(nodes: 60)
+        config.events = 0
+        config.writes = 200
+        config.duration = .seconds(120)
+        config.partition = (.seconds(10), .seconds(30))
+        let experiment = SerfExperiment(config)
+        let outcome = await onComputeThread { experiment.run(seed: 2) }
+        let writes = try #require(outcome.writes)
+        #expect(writes.acknowledged == 200)
+        // Every fifth write overwrites an earlier key.
+        #expect(writes.keys == 160)
+        #expect(writes.replicasComplete == 1)
+        #expect(writes.agree)
+        let converged = try #require(writes.convergedAfter)
+        #expect(converged >= 0 && converged < 60)
+    }
 }

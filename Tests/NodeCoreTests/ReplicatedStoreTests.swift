@@ -35,7 +35,7 @@ struct ReplicatedStoreTests {
         #expect(cluster.store(0)?.value(of: "greeting") == nil)
         cluster.run(for: .milliseconds(2))
         #expect(Self.acknowledged(cluster, node: 0, write: write) != nil)
-        #expect(cluster.disks[0].map["greeting"] == Array("hello".utf8))
+        #expect(cluster.disk(ofNode: 0).map["greeting"] == Array("hello".utf8))
         cluster.run(for: .seconds(5))
         for node in 0..<20 {
             #expect(cluster.store(node)?.value(of: "greeting") == Array("hello".utf8), "node \(node)")

@@ -117,12 +117,25 @@ extension Replication {
             }
         }
 
+        /// Up to `count` distinct replicating peers, chosen at random.
         func randomPeers(_ count: Int, using rng: inout some RandomNumberGenerator) -> [Peer] {
-            guard count > 0, !peerNames.isEmpty else { return [] }
-            var names = peerNames
-            let chosen = min(count, names.count)
-            for index in 0..<chosen { names.swapAt(index, Int.random(in: index..<names.count, using: &rng)) }
-            return names[0..<chosen].map { Peer(name: $0, address: peersByName[$0]!) }
+            let total = peerNames.count
+            let wanted = min(count, total)
+            guard wanted > 0 else { return [] }
+            var chosen: [Int] = []
+            chosen.reserveCapacity(wanted)
+            if wanted * 2 > total {
+                chosen = Array(0..<total)
+                for index in 0..<wanted { chosen.swapAt(index, Int.random(in: index..<total, using: &rng)) }
+                chosen.removeLast(total - wanted)
+            } else {
+                // A few out of many: draw until distinct, without copying the names.
+                while chosen.count < wanted {
+                    let index = Int.random(in: 0..<total, using: &rng)
+                    if !chosen.contains(index) { chosen.append(index) }
+                }
+            }
+            return chosen.map { Peer(name: peerNames[$0], address: peersByName[peerNames[$0]]!) }
         }
 
         // MARK: - Lifecycle

@@ -10,15 +10,18 @@ import SWIM
 struct SerfSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serf",
-        abstract: "Run full node cores (memberlist and Serf's layer) in virtual time; measure user-event delivery.",
+        abstract:
+            "Run full node cores (memberlist, Serf's layer, the replicated store) in virtual time; measure delivery.",
         discussion: """
             Each event is sent from a random live member; the report gives, per event, the share of live members
             that delivered it, the deliveries beyond the first (0 is right) and the delivery latency, next to the
-            spread model's time.
+            spread model's time. With --writes, members also write to the replicated store (every fifth write
+            overwrites an earlier key), and the report says whether every replica ended with every winning write
+            and how long after the last write (or the heal) that took.
 
             Examples:
               gossip sim serf --nodes 1000 --events 20 --loss 0.1
-              gossip sim serf --nodes 200 --partition 30s:60s --duration 5m --format json
+              gossip sim serf --nodes 200 --writes 1000 --partition 30s:60s --format json
             """)
 
     @Option(help: "Members (at least 2).")
@@ -26,6 +29,9 @@ struct SerfSimCommand: ParsableCommand {
 
     @Option(help: "User events, sent from random members over the first half of the run.")
     var events: Int = 20
+
+    @Option(help: "Key-value writes, made on random members over the first half of the run (0: no store).")
+    var writes: Int = 0
 
     @Option(help: "Share of datagrams lost, uniformly (0...1).")
     var loss: Double = 0
@@ -44,6 +50,7 @@ struct SerfSimCommand: ParsableCommand {
     func validate() throws {
         guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
         guard events >= 0 else { throw ValidationError("--events must not be negative") }
+        guard writes >= 0 else { throw ValidationError("--writes must not be negative") }
         guard (0..<1).contains(loss) else { throw ValidationError("--loss must lie in [0, 1)") }
         guard let length = parseDuration(duration), length > .zero else {
             throw ValidationError("--duration '\(duration)' is not a duration like 120s, 10m")
@@ -67,6 +74,7 @@ struct SerfSimCommand: ParsableCommand {
     func run() throws {
         var config = SerfExperiment.Configuration(nodes: nodes)
         config.events = events
+        config.writes = writes
         config.network.lossRate = loss
         config.duration = parseDuration(duration)!
         config.partition = partition.flatMap(Self.parsePartition)
@@ -76,7 +84,7 @@ struct SerfSimCommand: ParsableCommand {
         let wall = (clock.now - started).secondsValue
         let model = SerfExperiment.modelSeconds(nodes: nodes, settings: config.settings)
         let latencies = outcome.events.flatMap(\.latencies)
-        let summary: [String: Distribution] = [
+        var summary: [String: Distribution] = [
             "share of live members reached": Distribution(outcome.events.map(\.reached)),
             "duplicates delivered": Distribution(outcome.events.map { Double($0.duplicates) }),
             "delivery latency (s)": Distribution(latencies),
@@ -86,9 +94,17 @@ struct SerfSimCommand: ParsableCommand {
                 Double(outcome.packets) / Double(nodes) / config.duration.secondsValue
             ]),
         ]
+        if let writes = outcome.writes {
+            summary["writes acknowledged"] = Distribution([Double(writes.acknowledged)])
+            summary["replicas with every write"] = Distribution([writes.replicasComplete])
+            summary["replicas agree (1 = yes)"] = Distribution([writes.agree ? 1 : 0])
+            if let seconds = writes.convergedAfter {
+                summary["converged after last write (s)"] = Distribution([seconds])
+            }
+        }
         var parameters = [
             "nodes": String(nodes), "events": String(events), "loss": String(loss), "duration": duration,
-            "seed": String(seed),
+            "seed": String(seed), "writes": String(writes),
         ]
         if let partition { parameters["partition"] = partition }
         let cdf = latencies.sorted()
@@ -116,8 +132,11 @@ struct SerfSimCommand: ParsableCommand {
             ])
         var text = [
             "Serf over memberlist, \(nodes) full node cores for \(duration), \(events) events, loss \(loss)"
-                + (partition.map { ", partition \($0)" } ?? "")
+                + (writes > 0 ? ", \(writes) writes" : "") + (partition.map { ", partition \($0)" } ?? "")
         ]
+        if let outcome = outcome.writes, outcome.convergedAfter == nil {
+            text.append("the replicas did not converge within the run: try a longer --duration")
+        }
         for key in summary.keys.sorted() { text.append(summaryLine(key, summary[key]!)) }
         // Wall time is kept out of the report, so that the same seed gives the same JSON.
         text.append(
