@@ -118,7 +118,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SerfTests", dependencies: ["Serf", "SWIM", "GossipCore", "MemberlistWire"]),
+        .testTarget(
+            name: "SerfTests", dependencies: ["Serf", "SWIM", "GossipCore", "MemberlistWire"], exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "NodeCoreTests",
             dependencies: ["NodeCore", "Serf", "SWIM", "GossipCore", "MemberlistWire", "GossipTestKit", "Replication"]
