@@ -177,6 +177,7 @@ public actor GossipNode {
         serf.userEventCoalescing = configuration.userEventCoalescing
         serf.recordsSnapshot = configuration.snapshotPath != nil
         serf.keyring = configuration.keyring
+        if configuration.disableCoordinates { serf.coordinates = nil }
         core.serf = configuration.plainMemberlist ? nil : serf
         core.metadata = configuration.metadata
         core.store = configuration.replication

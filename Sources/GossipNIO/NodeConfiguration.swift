@@ -57,6 +57,9 @@ public struct NodeConfiguration: Sendable {
     /// Its metadata is ``metadata``; messages and push-pull state go to ``delegate``. User events, queries, tags,
     /// key queries and the replicated store need Serf's layer and are unavailable. Default: `false`.
     public var plainMemberlist = false
+    /// Keep no network coordinates and send none in acks (Serf's `DisableCoordinates`). Default: `false`: the
+    /// node computes its Vivaldi coordinate from its probes, as Serf does, so that `serf rtt` works against it.
+    public var disableCoordinates = false
     /// A plain memberlist member's metadata (memberlist's `NodeMeta`), at most 512 bytes. Default: none.
     public var metadata: [UInt8] = []
     /// What a plain memberlist member tells and asks its application (memberlist's `Delegate`). Default: `nil`.

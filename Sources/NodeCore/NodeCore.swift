@@ -67,6 +67,7 @@ public struct NodeCore: Sendable {
             settings.protocolVersions.delegateCurrent = 0
         }
         membership = SWIM.Instance(name: name, address: address, metadata: metadata, settings: settings, at: now)
+        membership.ackPayload = serf?.ackPayload ?? []
     }
 
     // MARK: - Looking at the node
@@ -252,6 +253,10 @@ public struct NodeCore: Sendable {
                 effects.append(.streamPing(ping, to: address, deadline: deadline))
             case .arm(let timer, let instant):
                 effects.append(.arm(.membership(timer), at: instant))
+            case .pingCompleted(let member, let roundTrip, let payload):
+                if serf != nil, serf!.observePing(member: member, roundTrip: roundTrip, payload: payload, using: &rng) {
+                    membership.ackPayload = serf!.ackPayload
+                }
             case .event(let event):
                 if case .leaveCompleted = event, leavePhase == .announce { linger(at: now) }
                 if store != nil { observeReplicatingPeer(event) }

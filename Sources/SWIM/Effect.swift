@@ -80,5 +80,9 @@ extension SWIM {
         case arm(Timer, at: Instant)
         /// Report a membership change to the application.
         case event(MembershipEvent)
+        /// A direct probe of `member` was answered in time, `roundTrip` after the ping went out, with an ack
+        /// carrying `payload` (memberlist's `NotifyPingComplete`; Serf reads a network coordinate from it). Only
+        /// acks with a payload are reported.
+        case pingCompleted(member: String, roundTrip: Duration, payload: [UInt8])
     }
 }

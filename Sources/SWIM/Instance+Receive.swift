@@ -62,6 +62,10 @@ extension SWIM.Instance {
         if let probe, probe.ping.sequenceNumber == ack.sequenceNumber {
             if !probe.indirectProbesSent {
                 awareness.apply(delta: -1)  // a direct answer: our own view is healthy
+                if !ack.payload.isEmpty {
+                    effects.append(
+                        .pingCompleted(member: probe.target, roundTrip: now - probe.startedAt, payload: ack.payload))
+                }
             }
             finishProbe(startedAt: probe.startedAt, at: now)
         } else if let relay = relays.removeValue(forKey: ack.sequenceNumber) {

@@ -78,6 +78,9 @@ struct AgentCommand: AsyncParsableCommand {
             """)
     var plainMemberlist = false
 
+    @Flag(help: "Keep no network coordinates and send none in acks (as serf's -disable-coordinates).")
+    var disableCoordinates = false
+
     @Option(help: "How long failed members stay listed before they are reaped. Default: 24h.")
     var reconnectTimeout: String?
 
@@ -95,7 +98,7 @@ struct AgentCommand: AsyncParsableCommand {
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
             profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, \
             reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave, \
-            plain_memberlist. \
+            plain_memberlist, disable_coordinates. \
             Flags override it.
             """)
     var config: String?
@@ -128,6 +131,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let snapshot { settings.snapshotPath = snapshot }
         if rejoin { settings.rejoinAfterLeave = true }
         if plainMemberlist { settings.plainMemberlist = true }
+        if disableCoordinates { settings.disableCoordinates = true }
         try settings.validate()
         return settings
     }
@@ -156,6 +160,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.keyring = try settings.loadKeyring()
         configuration.replication = settings.plainMemberlist ? nil : try settings.replication()
         configuration.plainMemberlist = settings.plainMemberlist
+        configuration.disableCoordinates = settings.disableCoordinates
         configuration.snapshotPath = settings.snapshotPath
         (configuration.reconnectTimeout, configuration.tombstoneTimeout) = try settings.memberTimeouts()
         configuration.logBroadcast = broadcast

@@ -39,12 +39,14 @@ struct AgentSettings: Equatable {
     var rejoinAfterLeave = false
     /// A plain memberlist member, without Serf's layer (`plain_memberlist`).
     var plainMemberlist = false
+    /// Keep no network coordinates (Serf's `disable_coordinates`).
+    var disableCoordinates = false
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
         "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
-        "reconnect_timeout", "tombstone_timeout", "plain_memberlist",
+        "reconnect_timeout", "tombstone_timeout", "plain_memberlist", "disable_coordinates",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -123,6 +125,7 @@ struct AgentSettings: Equatable {
         }
         if let value = try flag("rejoin_after_leave") { settings.rejoinAfterLeave = value }
         if let value = try flag("plain_memberlist") { settings.plainMemberlist = value }
+        if let value = try flag("disable_coordinates") { settings.disableCoordinates = value }
         if let list = try strings("alerts") { settings.alerts = list }
         return settings
     }

@@ -8,6 +8,7 @@ import GossipTestKit
 import MemberlistWire
 import Replication
 import SWIM
+import Serf
 
 /// `gossip bench`: performance measurements that are not tests.
 struct BenchCommand: ParsableCommand {
@@ -16,7 +17,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure how fast the project's engines run.",
         subcommands: [
             SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self, WireBench.self,
-            KeyValueBench.self,
+            KeyValueBench.self, VivaldiBench.self,
         ],
         defaultSubcommand: SWIMClusterBench.self)
 }
@@ -276,5 +277,46 @@ struct WireBench: ParsableCommand {
             print("  \(label): \(rate) packets/s, \(format3(seconds / Double(packets) * 1e9)) ns each")
         }
         precondition(decoded == 3 * packets * messages.count, "every packet decodes to its messages")
+    }
+}
+
+/// `gossip bench vivaldi`: one network-coordinate update (Serf's Vivaldi client), as every answered probe makes.
+struct VivaldiBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vivaldi", abstract: "Time one network-coordinate update, as every answered probe makes one.")
+
+    @Option(help: "Updates to time.")
+    var updates: Int = 2_000_000
+
+    func validate() throws {
+        guard updates >= 1 else { throw ValidationError("--updates must be at least 1") }
+    }
+
+    func run() throws {
+        var rng = SeededRandom(seed: 1)
+        // Sixteen peers at distances of a few milliseconds, observed in turn, as a node's probes go round.
+        let peers = (0..<16).map { index -> (String, SerfCoordinate, Duration) in
+            var coordinate = SerfCoordinate.origin
+            for dimension in coordinate.vector.indices {
+                coordinate.vector[dimension] = Double.random(in: -0.002...0.002, using: &rng)
+            }
+            coordinate.error = 0.3
+            return ("node-\(index)", coordinate, .microseconds(500 + 300 * index))
+        }
+        var client = Serf.VivaldiClient()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var accepted = 0
+        for index in 0..<updates {
+            let (name, coordinate, roundTrip) = peers[index & 15]
+            if (try? client.update(node: name, other: coordinate, roundTrip: roundTrip, using: &rng)) != nil {
+                accepted += 1
+            }
+        }
+        let wall = (clock.now - start).secondsValue
+        precondition(accepted == updates, "every observation is taken")
+        print(
+            "Vivaldi update (8 dimensions, Serf's defaults): \(format3(wall / Double(updates) * 1e9)) ns each, "
+                + "\(Int(Double(updates) / wall)) per second; error now \(format3(client.coordinate.error))")
     }
 }

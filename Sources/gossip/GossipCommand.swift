@@ -11,6 +11,7 @@ struct GossipCommand: AsyncParsableCommand {
             DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
             ForceLeaveCommand.self, EventCommand.self, QueryCommand.self, StreamCommand.self, TagsCommand.self,
             KeyValueCommand.self, AggregateCommand.self, KeysCommand.self, MonitorCommand.self, KeygenCommand.self,
+            RTTCommand.self,
             BenchCommand.self, SimCommand.self,
             ScenarioCommand.self,
         ],

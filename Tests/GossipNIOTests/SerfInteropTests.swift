@@ -173,11 +173,15 @@ struct SerfInteropTests {
             do { return try serfA.run(["keys", "-rpc-addr=\(rpc)", "-list"]) } catch { return "FAILED: \(error)" }
         }
         #expect(keys.hasPrefix("FAILED") && keys.contains("encryption is not enabled"), "\(keys)")
-        // Coordinates are not kept: serf rtt is told so.
-        let rtt = await onDedicatedThread { () -> String in
-            do { return try serfA.run(["rtt", "-rpc-addr=\(rpc)", "serf-h", "swift-6"]) } catch { return "\(error)" }
+        // Coordinates travel in acks both ways: serf rtt estimates the round trip asked of either agent.
+        for endpoint in [rpc.description, serfA.rpcAddress] {
+            let estimated = await eventually(timeout: 20) {
+                let printed = (try? serfA.run(["rtt", "-rpc-addr=\(endpoint)", "serf-h", "swift-6"])) ?? ""
+                return printed.hasPrefix("Estimated serf-h <-> swift-6 rtt: ") && printed.contains(" ms")
+            }
+            #expect(estimated, "serf rtt against \(endpoint)")
         }
-        #expect(rtt.contains("Could not find a coordinate"), "\(rtt)")
+        #expect(await (ours.coordinateStatistics?.updates ?? 0) > 0)
         // `serf query` through our endpoint collects the serf agent's ack.
         let asked = await onDedicatedThread {
             (try? serfA.run(["query", "-rpc-addr=\(rpc)", "-timeout=2s", "ping"])) ?? ""

@@ -123,6 +123,7 @@ extension GossipNode {
             ),
             (.string("tags"), section(configuration.tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
             (.string("replication"), section(replicationSection())),
+            (.string("coordinate"), section(coordinateSection())),
         ])
     }
 }

@@ -202,13 +202,8 @@ enum RPCCommand: Sendable {
             let result = await node.manageKeys(operation, key: key)
             reply.error = result.error ?? ""
             reply.body = GossipNode.rpcKeyResult(result)
-        case .coordinate:
-            // Coordinates are not kept: Serf's answer for a node it has none for.
-            let empty = MessagePackValue.map([
-                (.string("Adjustment"), .double(0)), (.string("Error"), .double(0)), (.string("Height"), .double(0)),
-                (.string("Vec"), .array(Array(repeating: .double(0), count: 8))),
-            ])
-            reply.body = .map([(.string("Coord"), empty), (.string("Ok"), .bool(false))])
+        case .coordinate(let name):
+            reply.body = GossipNode.rpcCoordinate(await node.coordinate(of: name))
         case .put, .get, .delete, .list, .increment, .setAggregate, .getAggregate:
             return await node.answerStoreCommand(self, sequence: sequence)
         case .invalid(let command, let reason):

@@ -24,6 +24,12 @@ public struct SerfCoordinate: Sendable, Hashable {
     public static let origin = SerfCoordinate(
         vector: Array(repeating: 0, count: 8), error: 1.5, adjustment: 0, height: 1e-5)
 
+    /// The estimated round-trip time between nodes at `a` and `b` (Serf's `DistanceTo`).
+    public static func distance(_ a: SerfCoordinate, _ b: SerfCoordinate) -> Duration? {
+        guard a.vector.count == b.vector.count else { return nil }
+        return .nanoseconds(Serf.VivaldiClient.distanceNanoseconds(a, b))
+    }
+
     /// The ack payload.
     public func encode() -> [UInt8] {
         var writer = MessagePackWriter(capacity: 128)

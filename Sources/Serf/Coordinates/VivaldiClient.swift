@@ -134,12 +134,8 @@ extension Serf {
         // MARK: - The steps, as Serf takes them
 
         private mutating func latencyFilter(_ node: String, _ rtt: Double) -> Double {
-            var samples = latencySamples[node] ?? []
-            samples.append(rtt)
-            if samples.count > configuration.latencyFilterSize { samples.removeFirst() }
-            latencySamples[node] = samples
-            let sorted = samples.sorted()
-            return sorted[sorted.count / 2]
+            let size = configuration.latencyFilterSize
+            return latencySamples[node, default: []].withMedian(appending: rtt, keeping: size)
         }
 
         private mutating func updateVivaldi(
@@ -177,35 +173,40 @@ extension Serf {
             applyForce(force, from: origin, using: &rng)
         }
 
-        /// Moves the coordinate by `force` along the unit vector from `other` to it (Serf's `ApplyForce`).
+        /// Moves the coordinate by `force` along the unit vector from `other` to it (Serf's `ApplyForce`), in
+        /// place: the unit vector's components are computed as Serf computes them, one at a time.
         private mutating func applyForce(
             _ force: Double, from other: SerfCoordinate, using rng: inout some RandomNumberGenerator
         ) {
+            let exact = Self.differenceMagnitude(coordinate.vector, other.vector)
+            guard exact > Self.zeroThreshold else {
+                applyForceInRandomDirection(force, using: &rng)
+                return
+            }
+            let scale = 1.0 / exact
+            coordinate.vector.withUnsafeMutableBufferPointer { vector in
+                other.vector.withUnsafeBufferPointer { theirs in
+                    for index in vector.indices { vector[index] += (vector[index] - theirs[index]) * scale * force }
+                }
+            }
+            let height = (coordinate.height + other.height) * force / exact + coordinate.height
+            coordinate.height = Self.goMax(height, configuration.heightMin)
+        }
+
+        /// Two coordinates that coincide: a random direction, as Serf draws one, and the height left alone.
+        private mutating func applyForceInRandomDirection(_ force: Double, using rng: inout some RandomNumberGenerator)
+        {
             let dimensions = coordinate.vector.count
-            var unit = [Double](repeating: 0, count: dimensions)
-            for index in 0..<dimensions { unit[index] = coordinate.vector[index] - other.vector[index] }
-            var magnitude = Self.magnitude(unit)
-            if magnitude > Self.zeroThreshold {
-                let scale = 1.0 / magnitude
+            var unit = (0..<dimensions).map { _ in Double.random(in: 0..<1, using: &rng) - 0.5 }
+            let length = Self.magnitude(unit)
+            if length > Self.zeroThreshold {
+                let scale = 1.0 / length
                 for index in 0..<dimensions { unit[index] *= scale }
             } else {
-                // The two coincide: a random direction, as Serf draws one.
-                for index in 0..<dimensions { unit[index] = Double.random(in: 0..<1, using: &rng) - 0.5 }
-                let randomMagnitude = Self.magnitude(unit)
-                if randomMagnitude > Self.zeroThreshold {
-                    let scale = 1.0 / randomMagnitude
-                    for index in 0..<dimensions { unit[index] *= scale }
-                } else {
-                    unit = [Double](repeating: 0, count: dimensions)
-                    unit[0] = 1.0
-                }
-                magnitude = 0
+                unit = [Double](repeating: 0, count: dimensions)
+                unit[0] = 1.0
             }
             for index in 0..<dimensions { coordinate.vector[index] += unit[index] * force }
-            if magnitude > Self.zeroThreshold {
-                let height = (coordinate.height + other.height) * force / magnitude + coordinate.height
-                coordinate.height = Self.goMax(height, configuration.heightMin)
-            }
         }
 
         // MARK: - Arithmetic as Go does it
@@ -217,12 +218,21 @@ extension Serf {
         }
 
         static func rawDistance(_ a: SerfCoordinate, _ b: SerfCoordinate) -> Double {
-            var sum = 0.0
-            for index in a.vector.indices {
-                let difference = a.vector[index] - b.vector[index]
-                sum += difference * difference
+            differenceMagnitude(a.vector, b.vector) + a.height + b.height
+        }
+
+        /// |a − b|, summed in order as Serf's `magnitude(diff(a, b))`.
+        static func differenceMagnitude(_ a: [Double], _ b: [Double]) -> Double {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    var sum = 0.0
+                    for index in a.indices {
+                        let difference = a[index] - b[index]
+                        sum += difference * difference
+                    }
+                    return sum.squareRoot()
+                }
             }
-            return sum.squareRoot() + a.height + b.height
         }
 
         /// Serf's `DistanceTo`: the raw distance, adjusted when that stays positive, as whole nanoseconds.
@@ -251,6 +261,25 @@ extension Serf {
         static func goMax(_ a: Double, _ b: Double) -> Double {
             if a.isNaN || b.isNaN { return .nan }
             return a > b ? a : b
+        }
+    }
+}
+
+extension Array where Element == Double {
+    /// Appends `sample`, keeps the newest `size`, and returns the median (the upper one of an even count), as
+    /// Serf's latency filter does, without sorting a copy for the usual three.
+    mutating func withMedian(appending sample: Double, keeping size: Int) -> Double {
+        append(sample)
+        if count > size { removeFirst() }
+        switch count {
+        case 1: return self[0]
+        case 2: return Swift.max(self[0], self[1])
+        case 3:
+            let (a, b, c) = (self[0], self[1], self[2])
+            return Swift.max(Swift.min(a, b), Swift.min(Swift.max(a, b), c))
+        default:
+            let sorted = self.sorted()
+            return sorted[sorted.count / 2]
         }
     }
 }

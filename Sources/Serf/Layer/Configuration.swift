@@ -27,6 +27,9 @@ extension Serf {
         /// The keyring that Serf's key-management queries (`_serf_install-key` …) act on; `nil` when traffic is
         /// not encrypted (the queries are then answered with an error). Default: `nil`.
         public var keyring: Keyring?
+        /// The network-coordinate model (Vivaldi), or `nil` to keep no coordinates and send none in acks (Serf's
+        /// `DisableCoordinates`). Default: Serf's model.
+        public var coordinates: Serf.VivaldiClient.Configuration? = Serf.VivaldiClient.Configuration()
 
         /// The defaults.
         public init() {}

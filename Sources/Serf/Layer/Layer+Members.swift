@@ -59,6 +59,7 @@ extension Serf.Layer {
     /// Reaps failed and left members past their timeouts, reporting each as removed, and forgets stale intents.
     mutating func reap(at now: Instant) {
         for name in reaper.reap(now: Self.duration(now)) {
+            forgetCoordinate(of: name)
             guard let member = lastKnownMembers.removeValue(forKey: name) else { continue }
             effects.append(.member(.removed(member)))
         }

@@ -55,6 +55,12 @@ extension Serf {
         var recordedClocks: [UInt64] = []
         /// Effects of the input being handled.
         var effects: [Effect] = []
+        /// This node's network coordinate, when coordinates are on.
+        public internal(set) var coordinateClient: VivaldiClient?
+        /// The latest coordinate each member sent (this node's own included), until it is reaped.
+        public internal(set) var coordinates: [String: SerfCoordinate] = [:]
+        /// Ack payloads that were not a usable coordinate (dropped), and observations the client refused.
+        public internal(set) var coordinateStatistics = CoordinateStatistics()
 
         /// A layer for the node called `name`; with `snapshot`, the clocks resume past the recorded ones and events
         /// and queries up to them are not delivered again.
@@ -64,6 +70,11 @@ extension Serf {
             keyring = configuration.keyring
             reaper.reconnectTimeout = configuration.reconnectTimeout
             reaper.tombstoneTimeout = configuration.tombstoneTimeout
+            if let model = configuration.coordinates {
+                let client = VivaldiClient(configuration: model)
+                coordinateClient = client
+                coordinates[name] = client.coordinate
+            }
             if let snapshot {
                 memberClock.witness(snapshot.clock)
                 eventClock.witness(snapshot.eventClock)
