@@ -152,6 +152,53 @@ struct SerfInteropTests {
         #expect(statistics.streamsRefused >= 1)
     }
 
+    @Test("two serf agents and two of ours: serf rtt and gossip rtt estimate every pair, asked of either kind")
+    func roundTripEstimatesInAMixedCluster() async throws {
+        let gossip = BuiltExecutable.locate(
+            "gossip",
+            packageRoot: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent())
+        let serfA = try SerfAgent(name: "serf-r1")
+        let serfB = try SerfAgent(name: "serf-r2", join: serfA.address)
+        let first = Self.node("swift-r1")
+        let second = Self.node("swift-r2")
+        var endpoints = [serfA.rpcAddress, serfB.rpcAddress]
+        for node in [first, second] {
+            try await node.start()
+            endpoints.append(try await node.startRPC(on: NodeAddress(ip: .loopbackV4, port: 0)).description)
+            #expect(await node.join([serfA.address]) == 1)
+        }
+        defer {
+            Task {
+                await first.shutdown()
+                await second.shutdown()
+            }
+        }
+        let names = ["serf-r1", "serf-r2", "swift-r1", "swift-r2"]
+        let pairs = names.indices.flatMap { a in names.indices.filter { $0 > a }.map { (names[a], names[$0]) } }
+        for endpoint in endpoints {
+            for (a, b) in pairs {
+                let estimated = await eventually(timeout: 30) {
+                    let printed = (try? serfA.run(["rtt", "-rpc-addr=\(endpoint)", a, b])) ?? ""
+                    return printed.hasPrefix("Estimated \(a) <-> \(b) rtt: ")
+                }
+                #expect(estimated, "serf rtt \(a) \(b) asked of \(endpoint)")
+            }
+        }
+        guard let gossip else { return }
+        let run = { (arguments: [String]) async -> (status: Int32, output: String, error: String)? in
+            await onDedicatedThread { try? BuiltExecutable.run(gossip, arguments) }
+        }
+        for endpoint in [serfA.rpcAddress, endpoints[2]] {
+            let result = await run(["rtt", "serf-r2", "swift-r2", "--rpc-addr", endpoint])
+            #expect(result?.status == 0, "gossip rtt asked of \(endpoint): \(result?.error ?? "")")
+            #expect(result?.output.hasPrefix("Estimated serf-r2 <-> swift-r2 rtt: ") == true)
+        }
+        let missing = await run(["rtt", "nobody", "--rpc-addr", endpoints[2]])
+        #expect(missing?.status == 1)
+        #expect(missing?.error.contains("Could not find a coordinate for node \"nobody\"") == true)
+    }
+
     @Test("serf members, members-filtered and info work against our control endpoint")
     func serfCommandsAgainstOurRPC() async throws {
         let serfA = try SerfAgent(name: "serf-h", tags: ["role": "db"])
