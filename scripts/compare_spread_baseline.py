@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the numpy reference (../shared/tools/spread_baseline.py) and `gossip bench spread` side by side, pinned to one
+"""Runs the numpy reference (scripts/spread_reference.py) and `gossip bench spread` side by side, pinned to one
 core, and prints wall times, the speed-up and the rounds distributions of both.
 
     swift build -c release --product gossip
@@ -8,7 +8,7 @@ core, and prints wall times, the speed-up and the rounds distributions of both.
 import argparse, json, os, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASELINE = os.path.join(ROOT, "..", "shared", "tools", "spread_baseline.py")
+BASELINE = os.path.join(ROOT, "scripts", "spread_reference.py")
 GOSSIP = os.path.join(ROOT, ".build", "release", "gossip")
 
 

@@ -7,13 +7,12 @@ struct GossipCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gossip",
         abstract: "Gossip protocols in Swift: SWIM membership with memberlist's semantics, a simulator and tools.",
+        version: GossipVersion.text,
         subcommands: [
             DemoCommand.self, AgentCommand.self, MembersCommand.self, JoinCommand.self, LeaveCommand.self,
             ForceLeaveCommand.self, EventCommand.self, QueryCommand.self, StreamCommand.self, TagsCommand.self,
             KeyValueCommand.self, AggregateCommand.self, KeysCommand.self, MonitorCommand.self, KeygenCommand.self,
-            RTTCommand.self,
-            BenchCommand.self, SimCommand.self,
-            ScenarioCommand.self,
+            RTTCommand.self, BenchCommand.self, SimCommand.self, ScenarioCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: DemoCommand.self)
 
