@@ -10,7 +10,7 @@ import SWIM
 import Serf
 import Synchronization
 
-/// A real cluster member: a ``NodeCore/NodeCore`` (memberlist's membership protocol and Serf's layer, one pure
+/// A real cluster member: a `NodeCore.NodeCore` (memberlist's membership protocol and Serf's layer, one pure
 /// value) driven over UDP and TCP on SwiftNIO with the real clock and system randomness, speaking memberlist
 /// 0.2.2's wire format with Serf's conventions, so that Serf agents take it for one of their own.
 ///

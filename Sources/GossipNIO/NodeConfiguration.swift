@@ -48,7 +48,7 @@ public struct NodeConfiguration: Sendable {
     /// `false`.
     public var rejoinAfterLeave = false
     /// The replicated key-value store and aggregates, shared with the other swift-gossip nodes. Default: `nil`,
-    /// a plain member. When set, the node carries the tag ``ReplicationConfiguration/capabilityTag``, which is
+    /// a plain member. When set, the node carries the tag `ReplicationConfiguration.capabilityTag`, which is
     /// how its peers know to replicate with it.
     public var replication: ReplicationConfiguration?
 

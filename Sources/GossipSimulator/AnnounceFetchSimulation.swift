@@ -3,7 +3,7 @@ import GossipCore
 import GossipTestKit
 
 /// Object relay in continuous time over a peer graph, by announce-then-fetch
-/// (``Dissemination/AnnounceThenFetch``) or by flooding the whole object, with per-link latency and a transfer
+/// (`Dissemination.AnnounceThenFetch`) or by flooding the whole object, with per-link latency and a transfer
 /// time that grows with the object's size: a model of Bitcoin's transaction and block relay.
 public struct AnnounceFetchSimulation: Sendable {
     /// What to simulate.

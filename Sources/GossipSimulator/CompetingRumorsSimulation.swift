@@ -3,7 +3,7 @@ import GossipCore
 
 /// A rumor and the correction that supersedes it, spreading through the same network in synchronous rounds.
 ///
-/// The rumor spreads by rumor mongering (a ``Dissemination/RumorPolicy`` with a fanout per round); the correction
+/// The rumor spreads by rumor mongering (a `Dissemination.RumorPolicy` with a fanout per round); the correction
 /// starts `correctionDelay` rounds later at another node and spreads by push-pull anti-entropy with its own fanout.
 /// A node that holds the correction never forwards the rumor again, and a rumor arriving after the correction no
 /// longer convinces it. The engine measures who saw the rumor, who saw it before the correction, and the rumor's

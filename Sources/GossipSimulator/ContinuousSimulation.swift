@@ -3,10 +3,10 @@ import GossipCore
 import GossipTestKit
 
 /// The dissemination engine in continuous time: every node runs its own gossip timer (period ``Configuration/interval``,
-/// a random phase per node), and every message takes a latency drawn from a ``LatencyModel``, so that rounds blur
+/// a random phase per node), and every message takes a latency drawn from a `LatencyModel`, so that rounds blur
 /// into each other as they do in a real cluster. For 10³ to about 10⁶ nodes.
 ///
-/// Decisions are the ``Dissemination`` module's, as in ``RoundSimulation``: a spreader pushes to `fanout` peers
+/// Decisions are the `Dissemination` module's, as in ``RoundSimulation``: a spreader pushes to `fanout` peers
 /// per tick (and with push-pull an uninformed node asks one peer per tick), rumor policies decide on feedback that
 /// returns with the reply, and the run ends when no spreader is left or everyone knows.
 public struct ContinuousSimulation: Sendable {

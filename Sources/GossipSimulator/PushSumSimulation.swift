@@ -2,7 +2,7 @@ import Dissemination
 import GossipCore
 
 /// Push-sum aggregation (Kempe et al. 2003) in synchronous rounds on any peer graph: every node keeps half of its
-/// (sum, weight) and sends half to one random peer, through ``Dissemination/PushSum``.
+/// (sum, weight) and sends half to one random peer, through `Dissemination.PushSum`.
 public struct PushSumSimulation: Sendable {
     /// What one run measured.
     public struct Outcome: Sendable, Hashable, Codable {

@@ -4,10 +4,10 @@ import GossipCore
 /// The general dissemination engine in synchronous rounds ("cycles" in Demers et al.): any mode, any forwarding
 /// rule, any fanout and peer graph, with loss and per-node bandwidth caps, for up to about 10⁶ nodes.
 ///
-/// Every decision comes from the ``Dissemination`` module: whether a spreader stays interested
-/// (``Dissemination/RumorPolicy/recordContact(counter:recipientKnew:using:)``), how many peers it calls
-/// (``Dissemination/FanoutPolicy``, ``Dissemination/AdaptiveFanout``), whether a newly informed node forwards at all
-/// (``Dissemination/ProbabilisticForwarding``) and how much it may send (``Dissemination/BandwidthCap``).
+/// Every decision comes from the `Dissemination` module: whether a spreader stays interested
+/// (`Dissemination.RumorPolicy.recordContact(counter:recipientKnew:using:)`), how many peers it calls
+/// (`Dissemination.FanoutPolicy`, `Dissemination.AdaptiveFanout`), whether a newly informed node forwards at all
+/// (`Dissemination.ProbabilisticForwarding`) and how much it may send (`Dissemination.BandwidthCap`).
 ///
 /// The round follows Demers et al.'s model: every spreader (push) or every node (pull) makes its contacts; whether
 /// a recipient "already knew" is judged against its state at the start of the round, and every change of state

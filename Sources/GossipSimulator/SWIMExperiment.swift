@@ -2,7 +2,7 @@ import GossipCore
 import GossipTestKit
 import SWIM
 
-/// The cluster engine: real ``SWIM/Instance``s on the test kit's virtual network, with crashes, slow and paused
+/// The cluster engine: real `SWIM.Instance`s on the test kit's virtual network, with crashes, slow and paused
 /// members, loss and a partition, measured the way an operator would ask: how soon is a crash seen, by whom
 /// first and by everyone last, how many healthy members were wrongly suspected or declared dead, and how long the
 /// cluster takes to agree again after a partition heals.
@@ -44,7 +44,7 @@ public struct SWIMExperiment: Sendable {
 
     /// How a cluster forms.
     public enum Formation: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Every member starts knowing every other as alive (``GossipTestKit/SimulatedCluster/startAllFormed()``):
+        /// Every member starts knowing every other as alive (`GossipTestKit.SimulatedCluster.startAllFormed()`):
         /// the measured time is steady state from its first second.
         case preformed = "formed"
         /// Members start 10 ms apart and join through member 0, as memberlist's joins do; the measured time

@@ -7,7 +7,7 @@ import SWIM
 import Serf
 
 /// Full node cores (memberlist's membership, Serf's layer and, with writes, the replicated store:
-/// ``NodeCore/NodeCore``) in virtual time: user events sent from random members under loss and an optional
+/// `NodeCore.NodeCore`) in virtual time: user events sent from random members under loss and an optional
 /// partition, measured the way an operator would ask: did every live member deliver each event, exactly once,
 /// and how soon; and with writes, did every replica end up with every write, and when.
 public struct SerfExperiment: Sendable {
@@ -94,7 +94,7 @@ public struct SerfExperiment: Sendable {
     }
 
     /// The spread model's time for an event to reach every member: each member sends it to
-    /// ``SWIM/Settings/gossipNodes`` others per gossip interval, for retransmitMultiplier × ceil(log10(n + 1))
+    /// `SWIM.Settings.gossipNodes` others per gossip interval, for retransmitMultiplier × ceil(log10(n + 1))
     /// sends; push gossip with fanout f needs about log_(1+f)(n) + ln(n) / f rounds to reach everyone.
     public static func modelSeconds(nodes: Int, settings: SWIM.Settings) -> Double {
         let fanout = Double(settings.gossipNodes)

@@ -10,7 +10,7 @@ import GossipCore
 /// does both. Every state change takes effect at the end of the round.
 ///
 /// Per-node state is two bits: who was informed at the start of the round, and who is informed at its end, both as
-/// bit sets (`n / 4` bytes in all, 0.25 bytes a node). Random peers come from a seeded ``SeededRandom``.
+/// bit sets (`n / 4` bytes in all, 0.25 bytes a node). Random peers come from a seeded `SeededRandom`.
 public struct SpreadKernel: Sendable {
     /// What a run produced.
     public struct Outcome: Sendable, Hashable, Codable {

@@ -2,7 +2,7 @@ import Foundation
 import GossipCore
 import Serf
 
-/// Serf's Vivaldi client (``Serf/VivaldiClient``) on a synthetic planet: nodes gathered around seven cities on a
+/// Serf's Vivaldi client (`Serf.VivaldiClient`) on a synthetic planet: nodes gathered around seven cities on a
 /// sphere the size of the Earth, round trips from the great-circle distance through fibre (with route
 /// inflation) plus each node's access latency, and jitter on every observation. Each round every node probes one
 /// random other node and updates its coordinate from the answer, as Serf does on every probe; the estimates are

@@ -19,9 +19,9 @@ import Replication
 /// that does not match, a record that does not parse, a whole record behind a cut-short one) is refused with
 /// ``StorageError/corrupted(path:offset:reason:)`` rather than served.
 public struct ReplicaLog: ~Copyable {
-    /// The longest key, in bytes (``Replication/maximumKeyBytes``).
+    /// The longest key, in bytes (`Replication.maximumKeyBytes`).
     public static let maximumKeyBytes = Replication.maximumKeyBytes
-    /// The longest value, in bytes (``Replication/maximumValueBytes``).
+    /// The longest value, in bytes (`Replication.maximumValueBytes`).
     public static let maximumValueBytes = Replication.maximumValueBytes
     static let magic = Array("GOSSIPL1".utf8)
 

@@ -8,7 +8,7 @@ import Serf
 extension SimulatedCluster {
     /// Node `index` sends a user event to the cluster (it delivers it first).
     ///
-    /// - Throws: ``Serf/CommandError`` when the event is over Serf's size limit or the node runs no Serf layer.
+    /// - Throws: `Serf.CommandError` when the event is over Serf's size limit or the node runs no Serf layer.
     public func sendUserEvent(
         node index: Int, name: String, payload: [UInt8] = [], coalesce: Bool = false
     ) throws(Serf.CommandError) {
@@ -19,7 +19,7 @@ extension SimulatedCluster {
 
     /// Node `index` asks the cluster a query; its answers collect in ``queryAnswers`` under the returned ID.
     ///
-    /// - Throws: ``Serf/CommandError`` when the query is over Serf's size limit or the node runs no Serf layer.
+    /// - Throws: `Serf.CommandError` when the query is over Serf's size limit or the node runs no Serf layer.
     @discardableResult
     public func ask(node index: Int, _ request: Serf.QueryRequest) throws(Serf.CommandError) -> UInt32 {
         let (id, effects) = try cores[index].ask(request, at: now, using: &generators[index])

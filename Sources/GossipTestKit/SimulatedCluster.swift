@@ -5,7 +5,7 @@ import Replication
 import SWIM
 import Serf
 
-/// Many node cores (``NodeCore``: memberlist's membership protocol, Serf's layer when the cluster is given a
+/// Many node cores (`NodeCore`: memberlist's membership protocol, Serf's layer when the cluster is given a
 /// Serf configuration, and the replicated store when it is given a store configuration) on a simulated network
 /// in virtual time: the test kit for membership, user events, queries and the store, the same values the real
 /// node runs. Each node's disk is simulated too: a batch the store asks to persist is durable after

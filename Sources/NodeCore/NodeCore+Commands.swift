@@ -7,9 +7,9 @@ import Serf
 /// memberlist's for a plain member (metadata, broadcasts).
 extension NodeCore {
     /// Sends a user event to every member; it is delivered here first. See
-    /// ``Serf/Layer/sendUserEvent(name:payload:coalesce:at:)``.
+    /// `Serf.Layer.sendUserEvent(name:payload:coalesce:at:)`.
     ///
-    /// - Throws: ``Serf/CommandError`` when it is over Serf's size limit or Serf's layer is off.
+    /// - Throws: `Serf.CommandError` when it is over Serf's size limit or Serf's layer is off.
     public mutating func sendUserEvent(
         name: String, payload: [UInt8], coalesce: Bool = true, at now: Instant,
         using rng: inout some RandomNumberGenerator
@@ -22,7 +22,7 @@ extension NodeCore {
     /// Asks the cluster a query; its answers come as ``Effect/queryAnswer(id:_:)`` with the returned ID until
     /// ``Effect/queryFinished(id:)``.
     ///
-    /// - Throws: ``Serf/CommandError`` when it is over Serf's size limit or Serf's layer is off.
+    /// - Throws: `Serf.CommandError` when it is over Serf's size limit or Serf's layer is off.
     public mutating func ask(
         _ request: Serf.QueryRequest, at now: Instant, using rng: inout some RandomNumberGenerator
     ) throws(Serf.CommandError) -> (id: UInt32, effects: [Effect]) {
@@ -47,7 +47,7 @@ extension NodeCore {
 
     /// Asks every member to carry out a key operation; the tally comes as ``Effect/keyOperationFinished(id:_:)``.
     ///
-    /// - Throws: ``Serf/CommandError`` when Serf's layer is off.
+    /// - Throws: `Serf.CommandError` when Serf's layer is off.
     public mutating func manageKeys(
         _ operation: Serf.KeyOperation, key: [UInt8] = [], at now: Instant, using rng: inout some RandomNumberGenerator
     ) throws(Serf.CommandError) -> (id: UInt32, effects: [Effect]) {

@@ -10,7 +10,7 @@ extension NodeCore {
     /// Why a store command was refused.
     static let notReplicating = Replication.StoreError("this node does not replicate (no replication configuration)")
 
-    /// Writes `value` under `key`; acknowledged by ``Replication/Store/Effect/acknowledged(write:_:)`` with the
+    /// Writes `value` under `key`; acknowledged by `Replication.Store.Effect.acknowledged(write:_:)` with the
     /// returned identifier once durable.
     public mutating func put(_ key: String, _ value: [UInt8], at now: Instant) throws(Replication.StoreError)
         -> (write: UInt64, effects: [Effect])
@@ -101,7 +101,7 @@ extension NodeCore {
     }
 
     /// Ties the store's wall clock to the instants the shell passes (see
-    /// ``Replication/Store/anchorWallClock(milliseconds:at:)``).
+    /// `Replication.Store.anchorWallClock(milliseconds:at:)`).
     public mutating func anchorWallClock(milliseconds: UInt64, at instant: Instant) {
         store?.anchorWallClock(milliseconds: milliseconds, at: instant)
     }

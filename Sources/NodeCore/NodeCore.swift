@@ -4,15 +4,15 @@ import Replication
 import SWIM
 import Serf
 
-/// A whole node as one value: memberlist's membership protocol (``SWIM/Instance``), Serf's layer above it
-/// (``Serf/Layer``, optional), the replicated store (``Replication/Store``, optional) and the routing between them, with no I/O, no clock and no global randomness.
+/// A whole node as one value: memberlist's membership protocol (`SWIM.Instance`), Serf's layer above it
+/// (`serf/Layer`, optional), the replicated store (`answerReplication(_:at:)/Store`, optional) and the routing between them, with no I/O, no clock and no global randomness.
 /// Every input comes with the instant it happens at and a random number generator, and returns ``Effect``s for a
 /// shell to carry out: the real node (`GossipNode`, on sockets) and the simulator run this same value.
 ///
 /// Routing follows memberlist and Serf: a datagram's memberlist messages reach the membership protocol first;
 /// the Serf messages among its `user` messages then reach Serf's layer (so a join intent that arrives with its
 /// member's alive finds the member known); membership changes reach Serf's layer, which decides what the
-/// application sees; replication payloads (their own leading bytes, ``ReplicationPayload``) go to the store,
+/// application sees; replication payloads (their own leading bytes, ``answerReplication(_:at:)``) go to the store,
 /// which learns its peers from the membership changes (live members whose tags carry the replication
 /// capability).
 ///

@@ -71,7 +71,7 @@ extension SWIM {
         /// `destination` names the receiving member when it is known (memberlist adds a CRC only then).
         case send([Message], to: NodeAddress, destination: String?)
         /// Open a stream to `address`, send `state`, read the peer's state back and hand it to
-        /// ``Instance/pushPullCompleted(_:with:join:at:using:)`` (or report the failure with `nil`).
+        /// ``Instance/pushPullCompleted(_:from:at:using:)`` (or report the failure with `nil`).
         case pushPull(PushPull, to: NodeAddress)
         /// Send `ping` over a stream to `address` and report the outcome to
         /// ``Instance/streamPingCompleted(sequenceNumber:acknowledged:at:using:)`` no later than `deadline`.

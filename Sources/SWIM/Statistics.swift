@@ -67,7 +67,7 @@ extension SWIM {
         public var pushPullsAnswered = 0
         /// Reconnect attempts towards dead members.
         public var reconnectAttempts = 0
-        /// Ignored inputs, indexed by ``DropReason/rawValue``.
+        /// Ignored inputs, indexed by ``DropReason/init(rawValue:)``.
         public private(set) var drops = [Int](repeating: 0, count: DropReason.allCases.count)
 
         /// Creates zeroed counters.

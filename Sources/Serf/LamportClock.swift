@@ -1,6 +1,6 @@
 extension Serf {
     /// A Lamport clock as Serf keeps three of them (members, events, queries): stamp with ``time`` then
-    /// ``increment()``; ``witness(_:)`` moves the clock past a time seen in a message.
+    /// `increment()`; ``witness(_:)`` moves the clock past a time seen in a message.
     public struct LamportClock: Sendable, Hashable {
         /// The current time. Serf's clocks start at 1.
         public private(set) var time: UInt64

@@ -55,6 +55,20 @@ struct ReadmeTests {
         #expect(Self.readme.contains("```swift\n" + example + "```"))
     }
 
+    @Test("the DocC tutorial and the module page quote the examples CI builds, word for word")
+    func documentationQuotesTheExamples() throws {
+        func read(_ path: String) throws -> String {
+            try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+        }
+        let tutorial = try read("Sources/GossipNIO/GossipNIO.docc/YourFirstNode.md")
+        let overview = try read("Sources/GossipNIO/GossipNIO.docc/GossipNIO.md")
+        for example in ["MembershipLogger", "StoreService", "SimulationFromCode"] {
+            let code = try read("Examples/Sources/\(example)/main.swift")
+            #expect(tutorial.contains("```swift\n" + code + "```"), "\(example)")
+        }
+        #expect(overview.contains("```swift\n" + (try read("Examples/Sources/StoreService/main.swift")) + "```"))
+    }
+
     @Test(
         "every runnable command succeeds: a serf agent and ours, Serf's commands and ours, the simulations",
         .enabled(if: SerfAgent.isInstalled && gossip != nil), .timeLimit(.minutes(5)))

@@ -81,7 +81,9 @@ struct QueryTests {
         // 8 queries × 30 members. The direct path loses about 30 % of the answers that are not the asker's own.
         #expect(direct < 200)
         #expect(relayed > direct)
-        #expect(relayed >= 228, "at least 95 % answered with relays: \(relayed) of 240")
+        // An answer is lost with relays only if the direct path (0.3) and all three two-hop relays (1 − 0.7² each)
+        // lose it: 0.3 × 0.51³ ≈ 4 %, so about 96 % come back; 90 % leaves room for the queries' own losses.
+        #expect(relayed >= 216, "at least 90 % answered with relays: \(relayed) of 240")
     }
 
     @Test("a query over Serf's 1,024-byte limit is refused before anything is sent")

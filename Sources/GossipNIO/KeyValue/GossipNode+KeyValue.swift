@@ -92,7 +92,7 @@ extension GossipNode {
     }
 
     /// Drops expired tombstones and compacts the log when superseded records are most of it; runs every
-    /// ``ReplicationConfiguration/maintenanceInterval``, and may be called at any time.
+    /// `ReplicationConfiguration.maintenanceInterval`, and may be called at any time.
     public func maintainReplica() {
         guard isRunning, var core else { return }
         let effects = core.maintainStore(at: now)
@@ -289,13 +289,13 @@ struct KeyValueWatcher {
 
 /// The replicated store's types, under the names the node has always given them.
 public typealias KeyValueError = Replication.StoreError
-/// How a node replicates (see ``Replication/Store/Configuration``).
+/// How a node replicates (see `Replication.Store.Configuration`).
 public typealias ReplicationConfiguration = Replication.Store.Configuration
-/// A store's replication counters (see ``Replication/Store/Statistics``).
+/// A store's replication counters (see `Replication.Store.Statistics`).
 public typealias ReplicationStatistics = Replication.Store.Statistics
-/// A change a store applied (see ``Replication/KeyValueChange``).
+/// A change a store applied (see `Replication.KeyValueChange`).
 public typealias KeyValueChange = Replication.KeyValueChange
-/// A threshold on an aggregate (see ``Replication/AlertRule``).
+/// A threshold on an aggregate (see `Replication.AlertRule`).
 public typealias AlertRule = Replication.AlertRule
-/// An aggregate as one node reads it (see ``Replication/AggregateReading``).
+/// An aggregate as one node reads it (see `Replication.AggregateReading`).
 public typealias AggregateReading = Replication.AggregateReading

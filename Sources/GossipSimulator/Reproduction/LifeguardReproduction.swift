@@ -7,8 +7,8 @@ extension Reproduction {
     /// long garbage collection), run with and without Lifeguard's local-health extensions, counting false positives
     /// (suspicions and dead declarations of members that never crashed) and the detection time of a real crash.
     ///
-    /// "Without Lifeguard" sets ``SWIM/Settings/awarenessMaxMultiplier`` and
-    /// ``SWIM/Settings/suspicionMaxTimeoutMultiplier`` to 1: probes keep their nominal timing whatever the node's
+    /// "Without Lifeguard" sets `SWIM.Settings.awarenessMaxMultiplier` and
+    /// `SWIM.Settings.suspicionMaxTimeoutMultiplier` to 1: probes keep their nominal timing whatever the node's
     /// own health, and a suspicion always times out after the minimum. (The buddy system, which piggybacks a
     /// suspicion on the ping to the suspect, stays on in both.) The paper reports more than 50 times fewer false
     /// positives with Lifeguard on its testbed; the rows below pass when Lifeguard cuts false positives at least in

@@ -7,7 +7,7 @@ extension Reproduction {
     /// e/(e−1) ≈ 1.582 protocol periods on average; under message loss q with K indirect probes, a probe of a
     /// live member fails with probability (1 − (1−q)²)·(1 − (1−q)⁴)^K.
     ///
-    /// The members run ``SWIM/Instance`` with memberlist's LAN settings. memberlist probes in a shuffled
+    /// The members run `SWIM.Instance` with memberlist's LAN settings. memberlist probes in a shuffled
     /// round-robin rather than uniformly at random; for a member that has just crashed both give the same first-probe
     /// law for large n (each live member's next probe of it lies at a uniform position of its cycle, so the chance
     /// that nobody has probed it after j periods tends to e^(−j)). For the false-positive row the TCP fallback ping is

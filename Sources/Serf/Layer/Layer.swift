@@ -7,7 +7,7 @@ extension Serf {
     /// one of their own. Inputs are the Serf messages that arrive inside memberlist `user` messages, the
     /// membership changes memberlist reports, the timers it armed, and the application's commands; every input
     /// comes with the instant it happens at (and randomness, where a choice is made) and returns
-    /// ``Effect``s. It reads the membership layer (``SWIM/Instance``) it runs on but never changes it: changes
+    /// ``Effect``s. It reads the membership layer (`SWIM.Instance`) it runs on but never changes it: changes
     /// are effects. Nothing here reads a clock or does I/O.
     ///
     /// It holds Serf's three Lamport clocks, the de-duplicating buffer of user events, join and leave intents,
