@@ -66,6 +66,7 @@ public actor GossipNode {
     var datagrams: AsyncStream<DatagramHandler.Datagram>?
     var streamChannel: (any Channel)?
     var rpcChannel: (any Channel)?
+    var httpChannel: (any Channel)?
     /// Work handed to ``run()``'s task group: stream exchanges, query responders, the rejoin.
     let work: AsyncStream<@Sendable () async -> Void>
     let workContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
@@ -320,6 +321,7 @@ public actor GossipNode {
         datagramSocket?.close()
         try? await streamChannel?.close()
         try? await rpcChannel?.close()
+        try? await httpChannel?.close()
         eventContinuation.finish()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers = [:]

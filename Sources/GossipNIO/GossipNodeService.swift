@@ -1,5 +1,6 @@
 import GossipCore
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// A ``GossipNode`` as a swift-service-lifecycle `Service`: `run()` binds it (and its control endpoint), runs it
@@ -17,6 +18,14 @@ public struct GossipNodeService: Service {
     public var rpcAuthKey: String?
     /// Metrics to keep current, if any.
     public var metrics: NodeMetrics?
+    /// Where to serve the HTTP API and the dashboard (``GossipNode/startHTTP(on:authKey:registry:)``), if
+    /// anywhere; it takes ``rpcAuthKey`` as its bearer key.
+    public var httpAddress: NodeAddress?
+    /// The metrics the HTTP server shows at `/metrics`, if any.
+    public var httpRegistry: PrometheusCollectorRegistry?
+    /// Whether the node runs without the HTTP API when ``httpAddress`` is taken (the default address on a host
+    /// running several agents) instead of failing. Default: `false`.
+    public var httpIsOptional = false
     /// How often the metrics are brought up to date. Default: 1 s.
     public var metricsInterval: Duration = .seconds(1)
 
@@ -40,6 +49,15 @@ public struct GossipNodeService: Service {
     public func run() async throws {
         try await node.bind()
         if let rpcAddress { try await node.startRPC(on: rpcAddress, authKey: rpcAuthKey) }
+        if let httpAddress {
+            do {
+                _ = try await node.startHTTP(on: httpAddress, authKey: rpcAuthKey, registry: httpRegistry)
+            } catch  where httpIsOptional {
+                node.logger.warning(
+                    "the HTTP API is off: its address is taken (set another with --http-addr)",
+                    metadata: ["gossip.http": "\(httpAddress)", "gossip.error": "\(error)"])
+            }
+        }
         let node = self.node
         let seeds = self.seeds
         let metrics = self.metrics

@@ -49,6 +49,13 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics over HTTP at this address (for example 127.0.0.1:9100).")
     var metricsAddr: String?
 
+    @Option(
+        help: """
+            Address of the HTTP API, the dashboard (/ui/) and /metrics; "" turns it off. Default: 127.0.0.1:7380 \
+            (left off, with a warning, when another agent on the host holds it).
+            """)
+    var httpAddr: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Default: info.")
     var logLevel: String?
 
@@ -96,7 +103,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(
         help: """
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
-            profile, rpc_addr, metrics_addr, log_level, data_dir, anti_entropy_interval, alerts, \
+            profile, rpc_addr, metrics_addr, http_addr, log_level, data_dir, anti_entropy_interval, alerts, \
             reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave, \
             plain_memberlist, disable_coordinates. \
             Flags override it.
@@ -120,6 +127,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let profile { settings.profile = profile }
         if let rpcAddr { settings.rpcAddr = rpcAddr }
         if let metricsAddr { settings.metricsAddr = metricsAddr }
+        if let httpAddr { settings.httpAddr = httpAddr }
         if let logLevel { settings.logLevel = logLevel }
         if let dataDir { settings.dataDir = dataDir }
         if let antiEntropyInterval { settings.antiEntropyInterval = antiEntropyInterval }
@@ -176,10 +184,18 @@ struct AgentCommand: AsyncParsableCommand {
             rpcAddress: try AddressArgument.parse(settings.rpcAddr, option: "rpc_addr"))
         service.rpcAuthKey = settings.rpcAuth
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let metricsAddr = settings.metricsAddr {
-            let registry = PrometheusCollectorRegistry()
+        let registry = PrometheusCollectorRegistry()
+        let httpAddr = settings.httpAddr ?? AgentSettings.defaultHTTPAddress
+        if settings.metricsAddr != nil || !httpAddr.isEmpty {
             service.metrics = NodeMetrics(
                 node: configuration.name, factory: PrometheusMetricsFactory(registry: registry))
+        }
+        if !httpAddr.isEmpty {
+            service.httpAddress = try AddressArgument.parse(httpAddr, option: "http_addr")
+            service.httpRegistry = registry
+            service.httpIsOptional = settings.httpAddr == nil
+        }
+        if let metricsAddr = settings.metricsAddr {
             let endpoint = PrometheusEndpoint(
                 address: try AddressArgument.parse(metricsAddr, option: "metrics_addr"), registry: registry,
                 logger: logger)

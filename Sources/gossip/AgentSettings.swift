@@ -17,6 +17,10 @@ struct AgentSettings: Equatable {
     var profile = "lan"
     var rpcAddr = "127.0.0.1:7373"
     var metricsAddr: String?
+    /// The HTTP API's address (`http_addr`); `nil` for the default, empty for none.
+    var httpAddr: String?
+    /// Where the HTTP API listens unless told otherwise.
+    static let defaultHTTPAddress = "127.0.0.1:7380"
     var logLevel = "info"
     /// Where the replicated store's log lives; `nil` keeps it in memory.
     var dataDir: String?
@@ -44,7 +48,7 @@ struct AgentSettings: Equatable {
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
-        "metrics_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
+        "metrics_addr", "http_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
         "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
         "reconnect_timeout", "tombstone_timeout", "plain_memberlist", "disable_coordinates",
     ]
@@ -108,6 +112,7 @@ struct AgentSettings: Equatable {
         if let value = try string("profile") { settings.profile = value }
         if let value = try string("rpc_addr") { settings.rpcAddr = value }
         settings.metricsAddr = try string("metrics_addr")
+        settings.httpAddr = try string("http_addr")
         if let value = try string("log_level") { settings.logLevel = value }
         settings.dataDir = try string("data_dir")
         if let value = try string("anti_entropy_interval") { settings.antiEntropyInterval = value }
@@ -145,6 +150,7 @@ struct AgentSettings: Equatable {
         _ = try AddressArgument.parse(bind, option: "bind")
         _ = try AddressArgument.parse(rpcAddr, option: "rpc_addr")
         if let metricsAddr { _ = try AddressArgument.parse(metricsAddr, option: "metrics_addr") }
+        if let httpAddr, !httpAddr.isEmpty { _ = try AddressArgument.parse(httpAddr, option: "http_addr") }
         if let advertise { _ = try AddressArgument.parse(advertise, option: "advertise") }
         _ = try loadKeyring()
         _ = try replication()
