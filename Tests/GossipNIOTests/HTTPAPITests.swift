@@ -204,6 +204,17 @@ struct HTTPAPITests {
                     "GET", "/v1/aggregates/load", template: "/v1/aggregates/{name}", status: 200, at: address)
                 _ = try Self.check(
                     "GET", "/v1/aggregates/none", template: "/v1/aggregates/{name}", status: 404, at: address)
+                let asked = try Self.check(
+                    "POST", "/v1/queries", template: "/v1/queries", status: 200, at: address,
+                    body: Array(#"{"name":"ping-all","timeout_ms":1500}"#.utf8))
+                #expect(((asked as? [String: Any])?["acks"] as? [String]) == ["http-a", "http-b"])
+                _ = try Self.check(
+                    "POST", "/v1/queries", template: "/v1/queries", status: 400, at: address,
+                    body: Array(#"{"name":"q","timeout_ms":0}"#.utf8))
+                _ = try Self.check("GET", "/v1/keys", template: "/v1/keys", status: 409, at: address)
+                _ = try Self.check(
+                    "POST", "/v1/keys", template: "/v1/keys", status: 400, at: address,
+                    body: Array(#"{"operation":"install","key":"c2hvcnQ="}"#.utf8))
                 #expect(try Self.call("GET", "/v1/nothing", at: address).status == 404)
                 #expect(try Self.call("DELETE", "/v1/members", at: address).status == 405)
                 let page = try Self.call("GET", "/ui/", at: address)
@@ -260,6 +271,24 @@ struct HTTPAPITests {
         try await second.sendUserEvent(name: "deploy", payload: Array("v3".utf8), coalesce: false)
         let seen = await onDedicatedThread {
             Self.readUntil(descriptor, contains: #""name":"deploy""#, seconds: 20, also: #""name":"stream-b""#)
+        }
+        #expect(seen)
+    }
+
+    @Test("the key-value watch streams a write as it is made")
+    func keyValueWatch() async throws {
+        let node = Self.node("watch-a")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let address = try await node.startHTTP(on: NodeAddress(ip: .loopbackV4, port: 0))
+        let descriptor = try openStream(
+            to: address, sending: Array("GET /v1/kv-watch?prefix=conf/ HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        defer { close(descriptor) }
+        #expect(await onDedicatedThread { Self.readUntil(descriptor, contains: "event: hello", seconds: 10) })
+        try await node.put("other", [1])
+        try await node.put("conf/colour", Array("teal".utf8))
+        let seen = await onDedicatedThread {
+            Self.readUntil(descriptor, contains: #""key":"conf/colour""#, seconds: 10, also: "event: kv")
         }
         #expect(seen)
     }

@@ -36,7 +36,7 @@ enum DashboardPage {
         <button>send</button> <span id="sendResult"></span></form><ol id="events"></ol></section>
         <section><h2>Health and traffic</h2><div>packets in per second</div><svg id="plotIn"></svg>
         <div>health score</div><svg id="plotHealth"></svg></section>
-        <section><h2>Key-value store</h2><input id="prefix" placeholder="prefix"> <button id="list">list</button>
+        <section><h2>Key-value store</h2><input id="prefix" placeholder="prefix"> <button id="list">list and watch</button>
         <table><tbody id="kv"></tbody></table></section>
         <section><h2>Aggregate</h2><input id="aggregateName" placeholder="name"> <button id="read">read</button>
         <div id="aggregate"></div></section>
@@ -147,17 +147,50 @@ enum DashboardPage {
             body: JSON.stringify({name: $("eventName").value, payload: $("eventPayload").value})});
           text($("sendResult"), answer.ok ? "sent" : (await answer.json()).error);
         });
-        $("list").addEventListener("click", async () => {
-          const answer = await api("/v1/kv?prefix=" + encodeURIComponent($("prefix").value));
-          if (!answer.ok) return;
-          const listing = await answer.json();
-          const rows = listing.entries.map(e => [e.key, new TextDecoder().decode(Uint8Array.from(atob(e.value), c => c.charCodeAt(0)))])
-            .concat(listing.counters.map(c => [c.name, "counter " + c.value]));
-          $("kv").replaceChildren(...rows.map(([k, v]) => {
+        const kvRows = new Map();
+        const decode = value => new TextDecoder().decode(Uint8Array.from(atob(value), c => c.charCodeAt(0)));
+        function renderKV() {
+          $("kv").replaceChildren(...[...kvRows.entries()].sort().map(([k, v]) => {
             const tr = document.createElement("tr");
             tr.append(text(document.createElement("td"), k), text(document.createElement("td"), v));
             return tr;
           }));
+        }
+        let watching = null;
+        async function watchKV(prefix) {
+          if (watching) watching.abort();
+          watching = new AbortController();
+          try {
+            const answer = await api("/v1/kv-watch?prefix=" + encodeURIComponent(prefix), {signal: watching.signal});
+            const reader = answer.body.getReader();
+            const decoder = new TextDecoder();
+            let buffer = "";
+            for (;;) {
+              const {value, done} = await reader.read();
+              if (done) break;
+              buffer += decoder.decode(value, {stream: true});
+              let end;
+              while ((end = buffer.indexOf("\\n\\n")) >= 0) {
+                const record = buffer.slice(0, end);
+                buffer = buffer.slice(end + 2);
+                if (!/^event: kv$/m.test(record)) continue;
+                const change = JSON.parse((record.match(/^data: (.*)$/m) || [, "{}"])[1]);
+                if (change.deleted) kvRows.delete(change.key); else kvRows.set(change.key, decode(change.value));
+                renderKV();
+              }
+            }
+          } catch (error) {}
+        }
+        $("list").addEventListener("click", async () => {
+          const prefix = $("prefix").value;
+          const answer = await api("/v1/kv?prefix=" + encodeURIComponent(prefix));
+          if (!answer.ok) return;
+          const listing = await answer.json();
+          kvRows.clear();
+          for (const e of listing.entries) kvRows.set(e.key, decode(e.value));
+          for (const c of listing.counters) kvRows.set(c.name, "counter " + c.value);
+          renderKV();
+          watchKV(prefix);
         });
         $("read").addEventListener("click", async () => {
           const answer = await api("/v1/aggregates/" + encodeURIComponent($("aggregateName").value));

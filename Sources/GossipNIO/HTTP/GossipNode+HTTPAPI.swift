@@ -12,7 +12,9 @@ struct HTTPAnswer: Sendable {
 
     /// `object` as JSON (keys sorted, so that answers are stable).
     static func json(_ object: Any, status: Int = 200) -> HTTPAnswer {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return HTTPAnswer(status: status, contentType: "application/json", body: Array(data))
     }
 
@@ -96,15 +98,75 @@ extension GossipNode {
             } catch {
                 return .error(error.description, status: 400)
             }
+        case .query:
+            return await answerQuery(body)
+        case .keyring:
+            let result = await manageKeys(.list)
+            if let error = result.error { return .error(error, status: 409) }
+            return Self.httpKeys(result)
+        case .manageKeyring:
+            guard case let object as [String: Any] = try? JSONSerialization.jsonObject(with: Data(body)),
+                let operationName = object["operation"] as? String,
+                let operation = ["install": KeyOperation.install, "use": .use, "remove": .remove][operationName],
+                let text = object["key"] as? String, let key = Data(base64Encoded: text), key.count == 32
+            else {
+                return .error(
+                    "the body must be {\"operation\": install, use or remove, \"key\": a base64 32-byte key}",
+                    status: 400)
+            }
+            let result = await manageKeys(operation, key: Array(key))
+            if let error = result.error { return .error(error, status: 409) }
+            return Self.httpKeys(result)
         case .badRequest(let reason):
             return .error(reason, status: 400)
         case .notFound:
             return .error("nothing here; the API is under /v1/, the page at /ui/", status: 404)
         case .methodNotAllowed:
             return .error("this path does not take that method", status: 405)
-        case .metrics, .dashboard, .stream:
+        case .metrics, .dashboard, .stream, .watchKeys:
             return .error("not a JSON route", status: 500)
         }
+    }
+
+    /// `POST /v1/queries`: asks the query and collects its acks and responses until it is over.
+    func answerQuery(_ body: [UInt8]) async -> HTTPAnswer {
+        guard case let object as [String: Any] = try? JSONSerialization.jsonObject(with: Data(body)),
+            let name = object["name"] as? String, !name.isEmpty
+        else { return .error("the body must be a JSON object with a non-empty string 'name'", status: 400) }
+        let payload = Array(((object["payload"] as? String) ?? "").utf8)
+        var filters: [SerfMessage.Query.Filter] = []
+        if let nodes = object["nodes"] as? [String], !nodes.isEmpty { filters.append(.nodes(nodes)) }
+        for (tag, expression) in object["tags"] as? [String: String] ?? [:] {
+            filters.append(.tag(tag, expression: expression))
+        }
+        if let error = Self.querySizeError(name: name, payload: payload, filters: filters) {
+            return .error(error, status: 400)
+        }
+        var timeout: Duration?
+        if let milliseconds = object["timeout_ms"] as? Int {
+            guard (1...300_000).contains(milliseconds) else {
+                return .error("'timeout_ms' must lie between 1 and 300000", status: 400)
+            }
+            timeout = .milliseconds(milliseconds)
+        }
+        var acks: [String] = []
+        var responses: [[String: String]] = []
+        for await answer in query(name, payload: payload, filters: filters, timeout: timeout) {
+            switch answer {
+            case .ack(let from): acks.append(from)
+            case .response(let from, let bytes):
+                responses.append(["from": from, "payload": String(decoding: bytes, as: UTF8.self)])
+            }
+        }
+        return .json(["acks": acks.sorted(), "responses": responses])
+    }
+
+    /// A key operation's result: the keys with how many members hold each, and the counts.
+    static func httpKeys(_ result: KeyOperationResult) -> HTTPAnswer {
+        .json([
+            "keys": result.keys, "nodes": result.nodes, "responses": result.responses, "errors": result.errors,
+            "messages": result.messages,
+        ])
     }
 
     /// A member as the API lists it.

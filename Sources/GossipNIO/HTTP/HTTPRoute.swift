@@ -11,6 +11,15 @@ enum HTTPRoute: Equatable {
     case sendEvent
     /// `GET /v1/stream`: server-sent events of member changes and user events.
     case stream
+    /// `POST /v1/queries` with `{"name", "payload", "nodes", "tags", "timeout_ms"}`: asks a query and answers
+    /// with its acks and responses once it is over.
+    case query
+    /// `GET /v1/keys`: the encryption keys in use across the cluster.
+    case keyring
+    /// `POST /v1/keys` with `{"operation": "install" | "use" | "remove", "key": base64}`.
+    case manageKeyring
+    /// `GET /v1/kv-watch?prefix=`: server-sent events of the store's changes under a prefix.
+    case watchKeys(prefix: String)
     /// `GET /v1/kv/{key}` (`?raw` for the bytes alone).
     case getKey(String, raw: Bool)
     /// `PUT /v1/kv/{key}` with the value as the body.
@@ -48,6 +57,10 @@ enum HTTPRoute: Equatable {
         case ("GET", "/v1/agent"): self = .agent
         case ("GET", "/v1/stream"): self = .stream
         case ("POST", "/v1/events"): self = .sendEvent
+        case ("POST", "/v1/queries"): self = .query
+        case ("GET", "/v1/keys"): self = .keyring
+        case ("POST", "/v1/keys"): self = .manageKeyring
+        case ("GET", "/v1/kv-watch"): self = .watchKeys(prefix: query["prefix"]?.first ?? "")
         case ("GET", "/v1/kv"): self = .listKeys(prefix: query["prefix"]?.first ?? "")
         case ("GET", "/v1/members"):
             var tags: [String: String] = [:]
@@ -61,7 +74,7 @@ enum HTTPRoute: Equatable {
             }
             self = .members(status: query["status"]?.first, name: query["name"]?.first, tags: tags)
         case (_, "/metrics"), (_, "/v1/agent"), (_, "/v1/stream"), (_, "/v1/events"), (_, "/v1/kv"),
-            (_, "/v1/members"), (_, "/ui"), (_, "/ui/"):
+            (_, "/v1/members"), (_, "/ui"), (_, "/ui/"), (_, "/v1/queries"), (_, "/v1/keys"), (_, "/v1/kv-watch"):
             self = .methodNotAllowed
         default:
             if path.hasPrefix("/v1/kv/"), path.count > "/v1/kv/".count {
@@ -94,7 +107,7 @@ enum HTTPRoute: Equatable {
     /// Whether the route changes something (the others only read).
     var writes: Bool {
         switch self {
-        case .sendEvent, .putKey, .deleteKey, .incrementKey, .setAggregate: return true
+        case .sendEvent, .putKey, .deleteKey, .incrementKey, .setAggregate, .query, .manageKeyring: return true
         default: return false
         }
     }

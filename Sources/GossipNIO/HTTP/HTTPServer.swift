@@ -111,7 +111,9 @@ final class HTTPRequestHandler: ChannelInboundHandler {
                 HTTPAnswer(status: 200, contentType: "text/html; charset=utf-8", body: Array(DashboardPage.html.utf8)),
                 keepAlive, context)
         case .stream:
-            startStream(context: context)
+            startStream(context: context, watching: nil)
+        case .watchKeys(let prefix):
+            startStream(context: context, watching: prefix)
         default:
             busy = true
             let node = self.node
@@ -146,7 +148,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     /// `/v1/stream`: `member` events (the change and the member) and `user` events, as server-sent events,
     /// until the client goes away. A client that does not read loses events (counted in the feed statistics)
     /// rather than making the agent hold them.
-    private func startStream(context: ChannelHandlerContext) {
+    private func startStream(context: ChannelHandlerContext, watching prefix: String?) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/event-stream")
         headers.add(name: "Cache-Control", value: "no-store")
@@ -160,27 +162,53 @@ final class HTTPRequestHandler: ChannelInboundHandler {
                 statistics.recordDrop()
                 return
             }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             let text = "event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
         }
-        send("hello", ["agent": node.configuration.name])
+        let name = node.configuration.name
+        // Subscribed before `hello`, so that a client that waits for it misses nothing after it.
+        if let prefix {
+            feeds.append(
+                Task {
+                    let changes = await node.watch(prefix: prefix)
+                    send("hello", ["agent": name])
+                    for await change in changes {
+                        send(
+                            "kv",
+                            [
+                                "key": change.key, "deleted": change.value == nil,
+                                "value": Data(change.value ?? []).base64EncodedString(),
+                                "origin": change.origin.rawValue, "timestamp": change.timestamp.description,
+                            ])
+                    }
+                })
+            return
+        }
         feeds.append(
             Task {
-                for await event in await node.subscribe() {
-                    guard let (kind, member) = event.serfEvent else { continue }
-                    send("member", ["event": kind, "member": GossipNode.httpMember(member)])
-                }
-            })
-        feeds.append(
-            Task {
-                for await event in await node.subscribeUserEvents() {
-                    send(
-                        "user",
-                        [
-                            "name": event.name, "ltime": Int(event.lamportTime), "coalesce": event.coalesce,
-                            "payload": String(decoding: event.payload, as: UTF8.self),
-                        ])
+                let members = await node.subscribe()
+                let userEvents = await node.subscribeUserEvents()
+                send("hello", ["agent": name])
+                await withDiscardingTaskGroup { group in
+                    group.addTask {
+                        for await event in members {
+                            guard let (kind, member) = event.serfEvent else { continue }
+                            send("member", ["event": kind, "member": GossipNode.httpMember(member)])
+                        }
+                    }
+                    group.addTask {
+                        for await event in userEvents {
+                            send(
+                                "user",
+                                [
+                                    "name": event.name, "ltime": Int(event.lamportTime), "coalesce": event.coalesce,
+                                    "payload": String(decoding: event.payload, as: UTF8.self),
+                                ])
+                        }
+                    }
                 }
             })
     }
