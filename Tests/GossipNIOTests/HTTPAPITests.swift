@@ -37,7 +37,8 @@ struct HTTPAPITests {
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         let descriptor = try openStream(to: address, sending: Array((request + "\r\n").utf8) + body)
         defer { close(descriptor) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        // Generous: the whole suite shares two cores with this agent.
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -49,7 +50,7 @@ struct HTTPAPITests {
         let text = String(decoding: received, as: UTF8.self)
         guard let separator = text.range(of: "\r\n\r\n"),
             let status = Int(text[..<separator.lowerBound].split(separator: " ").dropFirst().first ?? "")
-        else { throw SerfError("not an HTTP answer: \(text.prefix(200))") }
+        else { throw SerfError("\(method) \(path): not an HTTP answer: \(text.prefix(200))") }
         let headerBytes = text[..<separator.upperBound].utf8.count
         return Answer(status: status, body: Array(received[headerBytes...]))
     }

@@ -89,32 +89,36 @@ enum DashboardPage {
           for (const m of await answer.json()) members.set(m.name, m);
           schedule();
         }
+        // Reads a server-sent-event stream, calling onEvent(kind, data) for each record, until it ends.
+        async function readEvents(path, onEvent, signal) {
+          const answer = await api(path, {signal});
+          const reader = answer.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = "";
+          for (;;) {
+            const {value, done} = await reader.read();
+            if (done) return;
+            buffer += decoder.decode(value, {stream: true});
+            let end;
+            while ((end = buffer.indexOf("\\n\\n")) >= 0) {
+              const record = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              onEvent((record.match(/^event: (.*)$/m) || [])[1], JSON.parse((record.match(/^data: (.*)$/m) || [, "{}"])[1]));
+            }
+          }
+        }
         async function stream() {
           try {
-            const answer = await api("/v1/stream");
-            const reader = answer.body.getReader();
-            const decoder = new TextDecoder();
-            let buffer = "";
-            for (;;) {
-              const {value, done} = await reader.read();
-              if (done) break;
-              buffer += decoder.decode(value, {stream: true});
-              let end;
-              while ((end = buffer.indexOf("\\n\\n")) >= 0) {
-                const record = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                const kind = (record.match(/^event: (.*)$/m) || [])[1];
-                const data = JSON.parse((record.match(/^data: (.*)$/m) || [, "{}"])[1]);
-                if (kind === "member") {
-                  members.set(data.member.name, data.member);
-                  if (data.event === "member-reap") members.delete(data.member.name);
-                  log($("timeline"), data.event + " " + data.member.name);
-                  schedule();
-                } else if (kind === "user") {
-                  log($("events"), data.name + " " + data.payload);
-                }
+            await readEvents("/v1/stream", (kind, data) => {
+              if (kind === "member") {
+                members.set(data.member.name, data.member);
+                if (data.event === "member-reap") members.delete(data.member.name);
+                log($("timeline"), data.event + " " + data.member.name);
+                schedule();
+              } else if (kind === "user") {
+                log($("events"), data.name + " " + data.payload);
               }
-            }
+            });
           } catch (error) {}
           setTimeout(() => { loadMembers(); stream(); }, 2000);
         }
@@ -161,24 +165,11 @@ enum DashboardPage {
           if (watching) watching.abort();
           watching = new AbortController();
           try {
-            const answer = await api("/v1/kv-watch?prefix=" + encodeURIComponent(prefix), {signal: watching.signal});
-            const reader = answer.body.getReader();
-            const decoder = new TextDecoder();
-            let buffer = "";
-            for (;;) {
-              const {value, done} = await reader.read();
-              if (done) break;
-              buffer += decoder.decode(value, {stream: true});
-              let end;
-              while ((end = buffer.indexOf("\\n\\n")) >= 0) {
-                const record = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                if (!/^event: kv$/m.test(record)) continue;
-                const change = JSON.parse((record.match(/^data: (.*)$/m) || [, "{}"])[1]);
-                if (change.deleted) kvRows.delete(change.key); else kvRows.set(change.key, decode(change.value));
-                renderKV();
-              }
-            }
+            await readEvents("/v1/kv-watch?prefix=" + encodeURIComponent(prefix), (kind, change) => {
+              if (kind !== "kv") return;
+              if (change.deleted) kvRows.delete(change.key); else kvRows.set(change.key, decode(change.value));
+              renderKV();
+            }, watching.signal);
           } catch (error) {}
         }
         $("list").addEventListener("click", async () => {
