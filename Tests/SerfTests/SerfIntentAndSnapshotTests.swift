@@ -54,7 +54,7 @@ struct SerfIntentAndSnapshotTests {
 
     @Test("a snapshot replays members and clocks; a final leave forgets the members; odd lines are counted")
     func snapshot() {
-        // The start of a snapshot a Debian serf agent wrote (shared/captures/node1.snap).
+        // The start of a snapshot a Debian serf agent wrote.
         let captured = """
             alive: node1 127.0.0.1:7946
             alive: node2 127.0.0.1:7947

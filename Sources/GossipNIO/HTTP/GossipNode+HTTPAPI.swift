@@ -28,6 +28,7 @@ struct HTTPAnswer: Sendable {
 extension GossipNode {
     /// Answers `route` with the request's `body`.
     func answerHTTP(_ route: HTTPRoute, body: [UInt8]) async -> HTTPAnswer {
+        if route.writes, !isRunning { return .error("the agent is not running", status: 503) }
         switch route {
         case .members(let status, let name, let tags):
             let listed = clusterMembers.filter { member in
@@ -65,7 +66,7 @@ extension GossipNode {
                 let timestamp = try await put(key, body)
                 return .json(["key": key, "timestamp": timestamp.description])
             } catch {
-                return .error(error.description, status: error.description.contains("not running") ? 503 : 400)
+                return .error(error.description, status: 400)
             }
         case .deleteKey(let key):
             do {
