@@ -72,10 +72,9 @@ extension GossipNode {
     }
 
     func fire(_ timer: NodeCore.Timer) {
-        guard isRunning, var core else { return }
-        if case .store = timer { core.anchorWallClock(milliseconds: wallMilliseconds, at: now) }
-        let effects = core.fire(timer, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        if case .store = timer { core!.anchorWallClock(milliseconds: wallMilliseconds, at: now) }
+        let effects = core!.fire(timer, at: now, using: &rng)
         execute(effects)
     }
 

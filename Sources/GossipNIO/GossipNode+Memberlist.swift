@@ -7,8 +7,8 @@ extension GossipNode {
     /// Queues `message` for gossip to every member (memberlist's `TransmitLimitedQueue`); a newer broadcast with
     /// the same `key` replaces it. Members receive it in ``MemberlistDelegate/notifyMessage(_:from:)``.
     public func broadcast(_ message: [UInt8], key: String) {
-        guard isRunning else { return }
-        core?.broadcast(message, key: key)
+        guard isRunning, core != nil else { return }
+        execute(core!.broadcast(message, key: key, at: now, using: &rng))
     }
 
     /// Sends `message` in one datagram to the member called `name` (memberlist's `SendBestEffort`); returns
@@ -24,9 +24,8 @@ extension GossipNode {
     ///
     /// - Throws: `WireError.metadataTooLarge` when `metadata` is over 512 bytes; nothing changes then.
     public func updateMetadata(_ metadata: [UInt8]) throws {
-        guard isRunning, var core else { return }
-        let effects = try core.updateMetadata(metadata, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        let effects = try core!.updateMetadata(metadata, at: now, using: &rng)
         execute(effects)
     }
 }

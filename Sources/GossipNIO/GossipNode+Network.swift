@@ -11,8 +11,13 @@ import SWIM
 extension GossipNode {
     // MARK: - Datagrams
 
+    /// Handles the datagrams as they arrive, on the node's loop, until the node stops.
+    func receive(_ datagrams: AsyncStream<DatagramHandler.Datagram>) async {
+        for await datagram in datagrams { handle(datagram) }
+    }
+
     func handle(_ datagram: DatagramHandler.Datagram) {
-        guard isRunning, var core else { return }
+        guard isRunning, core != nil else { return }
         statistics.packetsIn += 1
         statistics.bytesIn += datagram.bytes.count
         do {
@@ -31,8 +36,7 @@ extension GossipNode {
                 "dropped a part of a datagram",
                 metadata: ["gossip.from": "\(datagram.sender)", "gossip.error": "\(error)"])
         }
-        let effects = core.receive(receivedPacket.messages, from: datagram.sender, at: now, using: &rng)
-        self.core = core
+        let effects = core!.receive(receivedPacket.messages, from: datagram.sender, at: now, using: &rng)
         execute(effects)
     }
 
@@ -42,11 +46,11 @@ extension GossipNode {
         guard let continuation = datagramContinuation else { throw ChannelError.ioOnClosedChannel }
         let overflows = receiveQueueOverflows
         let logger = self.logger
-        return try await ListenerError.binding("gossip (UDP)", on: address) { [group] in
+        return try await ListenerError.binding("gossip (UDP)", on: address) { [loop] in
             let socket = try DatagramSocket(binding: address)
             let reading = try socket.descriptorForReading()
             do {
-                let channel = try await DatagramBootstrap(group: group)
+                let channel = try await DatagramBootstrap(group: loop)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
@@ -85,11 +89,10 @@ extension GossipNode {
 
     /// The answer to a stream a peer opened: our state for a push-pull (merging theirs), an ack for a ping.
     func answerStream(_ message: StreamMessage, from remote: NodeAddress) -> [UInt8]? {
-        guard isRunning, var core else { return nil }
+        guard isRunning, core != nil else { return nil }
         switch message {
         case .pushPull(let state):
-            var (reply, effects) = core.answerPushPull(state, from: remote, at: now, using: &rng)
-            self.core = core
+            var (reply, effects) = core!.answerPushPull(state, from: remote, at: now, using: &rng)
             if let delegate = configuration.delegate { reply.userState = delegate.localState(join: false) }
             execute(effects)
             return streamCodec.encode(.pushPull(reply), using: &rng)
@@ -100,8 +103,7 @@ extension GossipNode {
             if ReplicationPayload.isReplication(payload) {
                 return answerReplicationStream(payload).map { streamCodec.encode(.user($0), using: &rng) }
             }
-            let effects = core.receiveStreamMessage(payload, at: now, using: &rng)
-            self.core = core
+            let effects = core!.receiveStreamMessage(payload, at: now, using: &rng)
             execute(effects)
             return nil
         case .ack, .error:
@@ -141,7 +143,7 @@ extension GossipNode {
         if let delegate = configuration.delegate { state.userState = delegate.localState(join: state.join) }
         let request = streamCodec.encode(.pushPull(state), using: &rng)
         let answer = await exchange(request, with: address, timeout: configuration.settings.streamTimeout)
-        guard isRunning, var core else { return false }
+        guard isRunning, core != nil else { return false }
         var remote: SWIM.PushPull?
         if case .pushPull(let reply)? = answer {
             remote = reply
@@ -149,8 +151,7 @@ extension GossipNode {
             statistics.streamsFailed += 1
             logger.debug("push-pull failed", metadata: ["gossip.peer": "\(address)"])
         }
-        let effects = core.pushPullCompleted(remote, from: address, at: now, using: &rng)
-        self.core = core
+        let effects = core!.pushPullCompleted(remote, from: address, at: now, using: &rng)
         execute(effects)
         return remote != nil
     }
@@ -161,10 +162,9 @@ extension GossipNode {
         let answer = await exchange(request, with: address, timeout: timeout)
         var acknowledged = false
         if case .ack(let ack)? = answer, ack.sequenceNumber == ping.sequenceNumber { acknowledged = true }
-        guard isRunning, var core else { return }
-        let effects = core.streamPingCompleted(
+        guard isRunning, core != nil else { return }
+        let effects = core!.streamPingCompleted(
             sequenceNumber: ping.sequenceNumber, acknowledged: acknowledged, at: now, using: &rng)
-        self.core = core
         execute(effects)
     }
 

@@ -49,6 +49,12 @@ public actor GossipNode {
 
     let logger: Logger
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// The event loop the node runs on: the actor's executor, its UDP socket's reads and its timers, so that a
+    /// datagram, a timer and the node's answer to them need no switch of thread.
+    public nonisolated let loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+
+    /// The node's work runs on ``loop``.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
     let clock = ContinuousClock()
     let origin: ContinuousClock.Instant
     let eventContinuation: AsyncStream<SWIM.MembershipEvent>.Continuation
@@ -89,6 +95,8 @@ public actor GossipNode {
     /// The control endpoint's authentication key (`--rpc-auth`), if any.
     var rpcAuthKey: String?
     var subscribers: [UInt64: AsyncStream<SWIM.MembershipEvent>.Continuation] = [:]
+    /// The metrics the node's figures are exported to, if any.
+    var exportedMetrics: NodeMetrics?
     var userEventSubscribers: [UInt64: AsyncStream<SerfMessage.UserEvent>.Continuation] = [:]
     var nextSubscriber: UInt64 = 0
     /// The keyring as the event-loop handlers see it; follows key rotations.
@@ -122,7 +130,7 @@ public actor GossipNode {
         (events, eventContinuation) = AsyncStream.makeStream(
             of: SWIM.MembershipEvent.self, bufferingPolicy: .bufferingNewest(4096))
         (work, workContinuation) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
-        alarm = Alarm(loop: MultiThreadedEventLoopGroup.singleton.next())
+        alarm = Alarm(loop: loop)
         sharedKeyring = SharedKeyring(configuration.keyring)
     }
 
@@ -143,6 +151,18 @@ public actor GossipNode {
 
     /// The protocol's health score (0 is healthy).
     public var healthScore: Int { core?.membership.healthScore ?? 0 }
+
+    /// Exports the node's figures to `metrics` whenever ``refreshMetrics()`` is called (the HTTP API's and the
+    /// metrics endpoint's scrapes call it), rather than on a timer.
+    public func exportMetrics(to metrics: NodeMetrics) {
+        exportedMetrics = metrics
+    }
+
+    /// Brings the exported metrics (``exportMetrics(to:)``) up to date; nothing if there are none.
+    public func refreshMetrics() {
+        exportedMetrics?.update(
+            protocol: protocolStatistics, shell: statistics, members: members, healthScore: healthScore)
+    }
 
     var now: Instant { Instant(nanoseconds: (clock.now - origin).nanoseconds) }
 
@@ -259,9 +279,7 @@ public actor GossipNode {
         rejoinFromSnapshot()
         let work = self.work
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await datagram in datagrams { await self.handle(datagram) }
-            }
+            group.addTask { await self.receive(datagrams) }
             group.addTask { await self.runTimers() }
             group.addTask { await self.runPersistence() }
             for await job in work { group.addTask { await job() } }
@@ -277,9 +295,8 @@ public actor GossipNode {
     /// Joins the cluster through `seeds`: a push-pull with each. Returns how many answered.
     @discardableResult
     public func join(_ seeds: [NodeAddress]) async -> Int {
-        guard isRunning, var core else { return 0 }
-        let effects = core.join(seeds, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return 0 }
+        let effects = core!.join(seeds, at: now, using: &rng)
         var joined = 0
         for effect in effects {
             guard case .pushPull(let state, let address) = effect else {
@@ -302,9 +319,8 @@ public actor GossipNode {
 
     /// Begins a graceful leave without waiting for it (see ``leave()``).
     public func beginLeave() {
-        guard isRunning, var core else { return }
-        let effects = core.leave(at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        let effects = core!.leave(at: now, using: &rng)
         execute(effects)
     }
 
@@ -362,9 +378,26 @@ public actor GossipNode {
         }
         nextSubscriber += 1
         let key = nextSubscriber
-        // A listener that stops iterating is forgotten at the next element it would have been given.
         register(key, continuation)
+        // A listener that stops iterating (or whose task is cancelled) is forgotten at once.
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            Task { await self.unsubscribe(key) }
+        }
         return stream
+    }
+
+    /// Forgets the listener `key`, whichever kind it is (keys are unique across kinds).
+    private func unsubscribe(_ key: UInt64) {
+        subscribers[key] = nil
+        userEventSubscribers[key] = nil
+        querySubscribers[key] = nil
+        keyValueWatchers[key] = nil
+    }
+
+    /// How many listeners (of membership events, user events, queries and key-value watches) are registered now.
+    public var listenerCount: Int {
+        subscribers.count + userEventSubscribers.count + querySubscribers.count + keyValueWatchers.count
     }
 
     /// Returns once the node has stopped.

@@ -4,8 +4,9 @@ import Prometheus
 import ServiceLifecycle
 
 /// A ``GossipNode`` as a swift-service-lifecycle `Service`: `run()` binds it (and its control endpoint), runs it
-/// in the service's own task group (every task the node needs is a child of `run()`), joins the seeds, keeps its
-/// metrics current, and returns when the node stops. A graceful shutdown (SIGINT or
+/// in the service's own task group (every task the node needs is a child of `run()`), joins the seeds, exports its
+/// metrics (brought up to date whenever they are read: no timer wakes an idle agent for them), and returns when the
+/// node stops. A graceful shutdown (SIGINT or
 /// SIGTERM in a `ServiceGroup`) leaves the cluster politely; cancellation stops at once.
 public struct GossipNodeService: Service {
     /// The node.
@@ -16,7 +17,7 @@ public struct GossipNodeService: Service {
     public var rpcAddress: NodeAddress?
     /// The key RPC clients must authenticate with, if any (Serf's `-rpc-auth`).
     public var rpcAuthKey: String?
-    /// Metrics to keep current, if any.
+    /// Metrics to export, if any: ``GossipNode/refreshMetrics()`` brings them up to date before each scrape.
     public var metrics: NodeMetrics?
     /// Where to serve the HTTP API and the dashboard (``GossipNode/startHTTP(on:authKey:registry:)``), if
     /// anywhere; it takes ``rpcAuthKey`` as its bearer key.
@@ -26,8 +27,6 @@ public struct GossipNodeService: Service {
     /// Whether the node runs without the HTTP API when ``httpAddress`` is taken (the default address on a host
     /// running several agents) instead of failing. Default: `false`.
     public var httpIsOptional = false
-    /// How often the metrics are brought up to date. Default: 1 s.
-    public var metricsInterval: Duration = .seconds(1)
 
     /// A service for `node`.
     public init(
@@ -60,8 +59,7 @@ public struct GossipNodeService: Service {
         }
         let node = self.node
         let seeds = self.seeds
-        let metrics = self.metrics
-        let interval = metricsInterval
+        if let metrics { await node.exportMetrics(to: metrics) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await node.run() }
             if !seeds.isEmpty, await node.join(seeds) == 0 {
@@ -75,16 +73,6 @@ public struct GossipNodeService: Service {
                     await node.leave()
                 } catch {
                     await node.shutdown()
-                }
-            }
-            if let metrics {
-                group.addTask {
-                    while await node.isRunning, !Task.isCancelled {
-                        await metrics.update(
-                            protocol: node.protocolStatistics, shell: node.statistics, members: node.members,
-                            healthScore: node.healthScore)
-                        try? await Task.sleep(for: interval)
-                    }
                 }
             }
             // The node's own run ends when it stops (a leave, a lost name conflict, a shutdown).

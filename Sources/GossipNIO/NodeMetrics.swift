@@ -5,7 +5,7 @@ import Synchronization
 /// The metrics a node exports (swift-metrics, so any backend; the agent serves them in Prometheus' text format):
 /// members by state, the health score, protocol work (probes, indirect probes, suspicions, refutations), traffic
 /// and drops by reason. Created once; ``update(protocol:shell:members:healthScore:)`` adds what happened since
-/// the last update.
+/// the last update (``GossipNode/refreshMetrics()`` calls it with the node's figures as a scrape begins).
 public final class NodeMetrics: Sendable {
     let membersByState: [SWIM.Status: Gauge]
     let healthScore: Gauge

@@ -35,7 +35,7 @@ extension SimulatedCluster {
 
     /// Node `index` sets its value of aggregate `name`.
     public func setAggregate(node index: Int, _ name: String, _ value: Double?) throws(Replication.StoreError) {
-        try cores[index].setAggregate(name, value, at: now)
+        apply(try cores[index].setAggregate(name, value, at: now), from: index)
     }
 
     /// Node `index` checks `rule` at the end of every aggregation epoch (alerts land in ``alerts``).

@@ -102,9 +102,12 @@ extension NodeCore {
     }
 
     /// Queues `payload` for gossip to every member (memberlist's `TransmitLimitedQueue` of a delegate); a newer
-    /// broadcast with the same `key` replaces it.
-    public mutating func broadcast(_ payload: [UInt8], key: String) {
-        membership.broadcast(payload, key: key)
+    /// broadcast with the same `key` replaces it. The effects arm the gossip tick if none is armed.
+    public mutating func broadcast(
+        _ payload: [UInt8], key: String, at now: Instant, using rng: inout some RandomNumberGenerator
+    ) -> [Effect] {
+        absorb(membership.broadcast(payload, key: key), at: now, using: &rng)
+        return takeEffects()
     }
 
     static let notRunningSerf = Serf.CommandError("Serf's layer is not running on this node")

@@ -41,11 +41,14 @@ extension NodeCore {
         return (write, takeEffects())
     }
 
-    /// Sets this node's value of aggregate `name` (`nil` clears it).
+    /// Sets this node's value of aggregate `name` (`nil` clears it); the effects start the aggregation rounds
+    /// if they are not running.
     public mutating func setAggregate(_ name: String, _ value: Double?, at now: Instant) throws(Replication.StoreError)
+        -> [Effect]
     {
         guard store != nil else { throw Self.notReplicating }
-        try store!.setAggregate(name, value, at: now)
+        absorb(try store!.setAggregate(name, value, at: now))
+        return takeEffects()
     }
 
     /// Checks `rule` at the end of every aggregation epoch.

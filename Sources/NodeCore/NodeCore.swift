@@ -274,7 +274,7 @@ public struct NodeCore: Sendable {
         for effect in serfEffects {
             switch effect {
             case .broadcast(let payload, let key):
-                membership.broadcast(payload, key: key)
+                absorb(membership.broadcast(payload, key: key), at: now, using: &rng)
             case .send(let payload, let address, let destination):
                 effects.append(.send([.user(payload)], to: address, destination: destination))
             case .arm(let timer, let instant):

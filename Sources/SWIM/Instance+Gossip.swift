@@ -4,9 +4,25 @@ extension SWIM.Instance {
     /// The gossip tick (memberlist's `gossip`): pending broadcasts go to ``SWIM/Settings/gossipNodes`` random
     /// members that are alive, suspect, or dead for less than ``SWIM/Settings/gossipToTheDeadTime`` (so a
     /// falsely accused node still hears of it). One packet per member; nothing is sent when nothing is pending.
+    ///
+    /// Ticks are armed only while something waits to be sent; they keep their phase, so that a node gossips at
+    /// the instants memberlist's ticker would, without waking for the empty ones.
     mutating func gossip(at now: Instant, using rng: inout some RandomNumberGenerator) {
-        arm(.gossip, at: now + settings.gossipInterval)
-        guard !broadcasts.isEmpty || !applicationBroadcasts.isEmpty else { return }
+        let interval = settings.gossipInterval
+        if gossipTimer == .resuming, now - gossipTickDue >= interval / 4 {
+            // Resumed after idle ticks: wait for the next tick on the phase.
+            let missed = ((now - gossipTickDue) / interval).rounded(.down) + 1
+            gossipTickDue = gossipTickDue + interval * missed
+            arm(.gossip, at: gossipTickDue)
+            gossipTimer = .ticking
+            return
+        }
+        gossipTickDue = gossipTickDue + interval
+        if gossipTickDue <= now { gossipTickDue = now + interval }  // the shell fell behind: no burst of ticks
+        guard !broadcasts.isEmpty || !applicationBroadcasts.isEmpty else {
+            gossipTimer = .idle
+            return
+        }
         let deadline = settings.gossipToTheDeadTime
         let targets = randomMembers(settings.gossipNodes, using: &rng) { member in
             guard member.name != name else { return false }
@@ -23,6 +39,12 @@ extension SWIM.Instance {
             effects.append(.send(messages, to: target.address, destination: target.name))
         }
         noteLeaveProgress()
+        if broadcasts.isEmpty && applicationBroadcasts.isEmpty {
+            gossipTimer = .idle
+        } else {
+            arm(.gossip, at: gossipTickDue)
+            gossipTimer = .ticking
+        }
     }
 
     /// Leaves the cluster gracefully: announces a `dead` about itself (which peers read as *left*), keeps

@@ -54,6 +54,11 @@ extension SWIM {
         var reconnectCandidates: [ReconnectCandidate] = []
         /// Where this node is in a graceful leave.
         var leaveState: LeaveState = .member
+        /// When the next gossip tick falls due: ticks keep the phase `start` gave them, one gossip interval
+        /// apart, but none is armed while nothing waits to be gossiped (an idle node does not wake for them).
+        var gossipTickDue = Instant.zero
+        /// Whether a gossip tick is armed, and whether it was armed on resuming from idle.
+        var gossipTimer: GossipTimer = .idle
         /// Effects produced by the input being handled.
         var effects: [Effect] = []
         /// Counters about this node's work.
@@ -131,7 +136,9 @@ extension SWIM {
         /// that nodes started together do not tick in step).
         public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
             arm(.probe, at: now + rng.nextDuration(below: settings.probeInterval))
-            arm(.gossip, at: now + rng.nextDuration(below: settings.gossipInterval))
+            gossipTickDue = now + rng.nextDuration(below: settings.gossipInterval)
+            arm(.gossip, at: gossipTickDue)
+            gossipTimer = .ticking
             if settings.pushPullInterval > .zero {
                 arm(.pushPull, at: now + rng.nextDuration(below: settings.pushPullInterval))
             }
@@ -207,6 +214,10 @@ extension SWIM {
         }
 
         mutating func takeEffects() -> [Effect] {
+            if gossipTimer == .idle, !broadcasts.isEmpty || !applicationBroadcasts.isEmpty, leaveState != .left {
+                gossipTimer = .resuming
+                arm(.gossip, at: gossipTickDue)
+            }
             let taken = effects
             effects = []
             return taken
@@ -248,10 +259,11 @@ extension SWIM {
 
         /// Queues application bytes (a Serf message) to be gossiped as a memberlist `user` message, piggybacked
         /// and sent on gossip ticks up to the retransmit limit. A newer broadcast under the same `key` replaces
-        /// the older one.
-        public mutating func broadcast(_ payload: [UInt8], key: String) {
+        /// the older one. The effects arm the gossip tick when none is armed (an idle node arms none).
+        public mutating func broadcast(_ payload: [UInt8], key: String) -> [Effect] {
             let message = Message.user(payload)
             applicationBroadcasts.enqueue(message, key: key, size: sizing.encodedSize(of: message))
+            return takeEffects()
         }
 
         /// memberlist's `sendMsg`: `message` plus as many broadcasts as fit in the rest of the packet.
@@ -328,6 +340,16 @@ extension SWIM.Instance {
         var name: String
         var address: NodeAddress
         var failedAt: Instant
+    }
+
+    /// The gossip tick's state.
+    enum GossipTimer: Sendable {
+        /// None armed: nothing waits to be gossiped.
+        case idle
+        /// Armed for the next tick on the phase.
+        case ticking
+        /// Armed on resuming from idle, for ``Instance/gossipTickDue``, which may have passed already.
+        case resuming
     }
 
     enum LeaveState: Sendable {

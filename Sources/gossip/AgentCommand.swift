@@ -198,7 +198,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let metricsAddr = settings.metricsAddr {
             let endpoint = PrometheusEndpoint(
                 address: try AddressArgument.parse(metricsAddr, option: "metrics_addr"), registry: registry,
-                logger: logger)
+                logger: logger, refresh: { await node.refreshMetrics() })
             services.append(.init(service: endpoint))
         }
         // The node's end (a leave, by signal or by `gossip leave`) ends the agent.

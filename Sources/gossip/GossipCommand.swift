@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The `gossip` command-line tool.
 @main
@@ -21,6 +23,11 @@ struct GossipCommand: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            if command is AgentCommand {
+                // The agent is an I/O process: its tasks run on SwiftNIO's event loops, where its sockets are,
+                // rather than on a second pool of threads that every datagram and timer would hop to and back.
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -6,8 +6,8 @@ import Logging
 import Testing
 
 /// The agent's HTTP API on real sockets: every answer checked against the OpenAPI description in
-/// `docs/openapi.json`, errors as JSON with the right status, the bearer key, the event stream, and the
-/// dashboard rendered by a real browser.
+/// `docs/openapi.json`, errors as JSON with the right status, the bearer key and the event streams. (The
+/// dashboard in a real browser: ``DashboardBrowserTests``.)
 @Suite("The HTTP API and the dashboard", .serialized)
 struct HTTPAPITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -294,6 +294,67 @@ struct HTTPAPITests {
         #expect(seen)
     }
 
+    @Test("200 stream clients at once all see a join, and are released when they hang up")
+    func manyStreamClients() async throws {
+        let first = Self.node("many-a")
+        let second = Self.node("many-b")
+        try await first.start()
+        defer {
+            Task {
+                await first.shutdown()
+                await second.shutdown()
+            }
+        }
+        let address = try await first.startHTTP(on: NodeAddress(ip: .loopbackV4, port: 0))
+        let listenersBefore = await first.listenerCount
+        let request = Array("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        let descriptors = try (0..<200).map { _ in try openStream(to: address, sending: request) }
+        let greeted = await onDedicatedThread {
+            descriptors.filter { Self.readUntil($0, contains: "event: hello", seconds: 30) }.count
+        }
+        #expect(greeted == 200)
+        #expect(first.feedStatistics.httpStreams == 200)
+        try await second.start()
+        #expect(await second.join([try #require(await first.boundAddress)]) == 1)
+        let told = await onDedicatedThread {
+            descriptors.filter { Self.readUntil($0, contains: #""name":"many-b""#, seconds: 30) }.count
+        }
+        #expect(told == 200)
+        for descriptor in descriptors { close(descriptor) }
+        let released = await waitUntil(timeout: 30) { () async -> Bool in
+            await first.listenerCount == listenersBefore && first.feedStatistics.httpStreams == 0
+        }
+        let listeners = await first.listenerCount
+        #expect(released, "\(listeners) listeners, \(first.feedStatistics.httpStreams) streams")
+    }
+
+    @Test("a stream client that never reads loses events, counted, and stalls neither the agent nor other clients")
+    func slowStreamClient() async throws {
+        let node = Self.node("slow-a")
+        try await node.start()
+        defer { Task { await node.shutdown() } }
+        let address = try await node.startHTTP(on: NodeAddress(ip: .loopbackV4, port: 0))
+        let request = Array("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        let stalled = try openStream(to: address, sending: request, receiveBuffer: 4096)
+        defer { close(stalled) }
+        let reading = try openStream(to: address, sending: request)
+        defer { close(reading) }
+        #expect(await onDedicatedThread { Self.readUntil(reading, contains: "event: hello", seconds: 10) })
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 400)
+        var sent = 0
+        while node.feedStatistics.dropped == 0, sent < 20_000 {
+            try await node.sendUserEvent(name: "burst", payload: payload, coalesce: false)
+            sent += 1
+        }
+        #expect(node.feedStatistics.dropped > 0, "\(sent) events sent")
+        try await node.sendUserEvent(name: "last", payload: [], coalesce: false)
+        let agent = await onDedicatedThread { try? Self.call("GET", "/v1/agent", at: address).status }
+        #expect(agent == 200)
+        #expect(
+            await onDedicatedThread { Self.readUntil(reading, contains: #""name":"last""#, seconds: 30) },
+            "a reading client gets the event after the burst")
+    }
+
     /// Reads `descriptor` until what arrived contains `text` (and `also`, if given), for at most `seconds`.
     static func readUntil(_ descriptor: Int32, contains text: String, seconds: Int, also: String? = nil) -> Bool {
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
@@ -307,46 +368,5 @@ struct HTTPAPITests {
             if received.contains(text), also.map(received.contains) ?? true { return true }
         }
         return false
-    }
-
-    static var chromium: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
-
-    @Test(
-        "a real browser renders the dashboard: the members table, the counts, the agent's name",
-        .enabled(if: chromium != nil), .timeLimit(.minutes(2)))
-    func browserRendersTheDashboard() async throws {
-        let first = Self.node("page-a")
-        let second = Self.node("page-b")
-        try await first.start()
-        try await second.start()
-        defer {
-            Task {
-                await first.shutdown()
-                await second.shutdown()
-            }
-        }
-        #expect(await second.join([try #require(await first.boundAddress)]) == 1)
-        let address = try await first.startHTTP(on: NodeAddress(ip: .loopbackV4, port: 0))
-        let browser = try #require(Self.chromium)
-        var dom = ""
-        let rendered = await waitUntil(timeout: 60) { () async -> Bool in
-            let result = await onDedicatedThread {
-                try? BuiltExecutable.run(
-                    URL(fileURLWithPath: browser),
-                    [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom",
-                        "http://\(address)/ui/",
-                    ])
-            }
-            dom = result?.output ?? ""
-            return dom.contains(#"data-member="page-b""#) && dom.contains(#"data-member="page-a""#)
-        }
-        #expect(rendered, "\(dom.prefix(2000))")
-        #expect(dom.contains("alive 2"))
-        #expect(dom.contains(#"<h1 id="agent">page-a</h1>"#))
     }
 }

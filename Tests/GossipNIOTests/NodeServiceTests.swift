@@ -28,22 +28,26 @@ struct NodeServiceTests {
 
         let registry = PrometheusCollectorRegistry()
         let node = GossipNode(configuration: Self.configuration("member"), logger: Self.quiet)
-        var service = GossipNodeService(
+        let service = GossipNodeService(
             node: node, seeds: [seedAddress],
             metrics: NodeMetrics(node: "member", factory: PrometheusMetricsFactory(registry: registry)))
-        service.metricsInterval = .milliseconds(100)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
                 logger: Self.quiet))
         let running = Task { try await group.run() }
 
-        let exported = await eventually(timeout: 10) {
-            registry.emitToString().contains(#"gossip_members{node="member",state="alive"} 2"#)
+        // A scrape brings the metrics up to date.
+        let exported = await waitUntil(timeout: 10) { () async -> Bool in
+            await node.refreshMetrics()
+            return registry.emitToString().contains(#"gossip_members{node="member",state="alive"} 2"#)
         }
         #expect(exported, "\(registry.emitToString())")
-        #expect(
-            await eventually(timeout: 10) { registry.emitToString().contains(#"gossip_probes_total{node="member"} "#) })
+        let probed = await waitUntil(timeout: 10) { () async -> Bool in
+            await node.refreshMetrics()
+            return registry.emitToString().contains(#"gossip_probes_total{node="member"} "#)
+        }
+        #expect(probed)
 
         await group.triggerGracefulShutdown()
         try await running.value

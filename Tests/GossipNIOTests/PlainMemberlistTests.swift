@@ -66,7 +66,8 @@ struct PlainMemberlistTests {
 
         // kill -9 of ours (an agent process): the Go node finds it gone.
         let gossip = try #require(Self.gossip)
-        let agent = try AgentProcess(gossip, name: "ours-agent", join: first.address)
+        let agent = try GossipAgentProcess(
+            gossip, name: "ours-agent", join: first.address, arguments: ["--profile", "local", "--plain-memberlist"])
         #expect(await waitUntil(timeout: 20) { () async -> Bool in first.saw("join ours-agent") })
         agent.kill9()
         #expect(await waitUntil(timeout: 60) { () async -> Bool in first.saw("leave ours-agent") })
@@ -149,26 +150,4 @@ final class GoPeer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: output)
         try? FileManager.default.removeItem(at: errors)
     }
-}
-
-/// A `gossip agent --plain-memberlist` process on 127.0.0.1.
-final class AgentProcess: @unchecked Sendable {
-    let process = Process()
-
-    init(_ executable: URL, name: String, join: NodeAddress) throws {
-        let port = try freePort()
-        let rpc = try freePort()
-        process.executableURL = executable
-        process.arguments = [
-            "agent", "--node", name, "--bind", "127.0.0.1:\(port)", "--rpc-addr", "127.0.0.1:\(rpc)", "--profile",
-            "local", "--plain-memberlist", "--join", "\(join)",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func kill9() { killAndWait(process) }
-
-    deinit { kill9() }
 }

@@ -183,10 +183,14 @@ func sendDatagrams(_ payloads: [[UInt8]], to address: NodeAddress) throws {
     }
 }
 
-/// Opens a TCP connection, writes `bytes` and leaves it open; returns the descriptor.
-func openStream(to address: NodeAddress, sending bytes: [UInt8]) throws -> Int32 {
+/// Opens a TCP connection, writes `bytes` and leaves it open; returns the descriptor. With `receiveBuffer`, the
+/// socket's receive buffer is that small (a client that reads slowly fills it soon).
+func openStream(to address: NodeAddress, sending bytes: [UInt8], receiveBuffer: Int32? = nil) throws -> Int32 {
     let descriptor = socket(AF_INET, streamSocket, 0)
     guard descriptor >= 0 else { throw SerfError("no TCP socket") }
+    if var receiveBuffer {
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
+    }
     var target = sockaddr_in(address)
     let connected = withUnsafePointer(to: &target) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -71,7 +71,7 @@ struct ApplicationBroadcastTests {
         h.addPeers(3)  // n = 4: retransmit limit 4 × ceil(log10 5) = 4
         // Let memberlist's own alive broadcasts run out first.
         for _ in 0..<20 { _ = h.fire(.gossip) }
-        h.node.broadcast([3, 1, 2, 3], key: "event-1")
+        _ = h.node.broadcast([3, 1, 2, 3], key: "event-1")
         var transmissions = 0
         for _ in 0..<10 {
             let sent = h.fire(.gossip).sentMessages
@@ -79,12 +79,39 @@ struct ApplicationBroadcastTests {
         }
         #expect(transmissions == 4)
         // A newer broadcast under the same key replaces the older.
-        h.node.broadcast([3, 9], key: "event-2")
-        h.node.broadcast([3, 8], key: "event-2")
+        _ = h.node.broadcast([3, 9], key: "event-2")
+        _ = h.node.broadcast([3, 8], key: "event-2")
         let sent = h.fire(.gossip).sentMessages
         #expect(sent.contains(.user([3, 8])) && !sent.contains(.user([3, 9])))
         // And it is piggybacked on a probe as well.
         let piggybacked = h.fire(.probe).sentMessages
         #expect(piggybacked.contains(.user([3, 8])))
+    }
+
+    @Test("an idle node arms no gossip tick; a broadcast arms the next one on the tick's phase")
+    func idleGossip() {
+        var h = Harness()
+        h.addPeers(3)
+        // Gossip until memberlist's own broadcasts are spent: the last tick arms no further one.
+        var armed: Instant? = h.now
+        var ticks = 0
+        while armed != nil, ticks < 100 {
+            h.now = armed!
+            armed = h.fire(.gossip).armed(.gossip)
+            ticks += 1
+        }
+        #expect(armed == nil, "the queue never emptied")
+        let lastTick = h.now
+        // Long idle: a broadcast arms a tick at once (already due) …
+        h.advance(.milliseconds(1_130))
+        let resume = h.node.broadcast([3, 7], key: "event-3").armed(.gossip)
+        #expect(resume != nil && resume! <= h.now)
+        // … which sends nothing but re-arms on the phase: the next multiple of the interval after the last tick.
+        let realigned = h.fire(.gossip)
+        #expect(realigned.sentMessages.isEmpty)
+        #expect(realigned.armed(.gossip) == lastTick + .milliseconds(1_200))
+        // That tick sends the broadcast.
+        h.now = lastTick + .milliseconds(1_200)
+        #expect(h.fire(.gossip).sentMessages.contains(.user([3, 7])))
     }
 }

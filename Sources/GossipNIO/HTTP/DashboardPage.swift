@@ -1,12 +1,14 @@
 /// The dashboard at `/ui/`: one page of plain HTML, CSS and JavaScript shipped inside the binary (no external
 /// fonts, scripts or images). It reads the same JSON API any client can call: the members (a paginated table
 /// with counts by status, kept live by `/v1/stream`), the membership timeline, the user events with a form to
-/// send one, the key-value store by prefix, an aggregate, and the agent's health and traffic as small plots.
+/// send one, the queries it receives, the key-value store by prefix, an aggregate with its error bound and the
+/// alerts that fire, and the agent's health and traffic as small plots. The table shows 100 rows a page and is
+/// redrawn at most once a frame, however many membership events arrive: 1,000 members stay usable.
 enum DashboardPage {
     static let html = """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>swift-gossip</title>
-        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
         <style>
         body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
         header{background:#1d2330;color:#fff;padding:10px 18px;display:flex;gap:24px;align-items:baseline}
@@ -18,7 +20,7 @@ enum DashboardPage {
         td,th{padding:3px 6px;border-bottom:1px solid #eef0f3;text-align:left;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
         .alive{color:#137333}.failed{color:#b3261e}.left{color:#666}.leaving{color:#b06000}
         .counts span{margin-right:12px}
-        ol{margin:0;padding-left:18px;max-height:220px;overflow:auto;font-family:ui-monospace,monospace;font-size:12px}
+        ol{margin:0;padding-left:30px;max-height:220px;overflow:auto;font-family:ui-monospace,monospace;font-size:12px}
         input,button{font:inherit}
         svg{width:100%;height:60px;background:#fafbfc}
         </style></head>
@@ -31,15 +33,16 @@ enum DashboardPage {
         <table><thead><tr><th>name</th><th>address</th><th>status</th><th>tags</th><th>incarnation</th></tr></thead>
         <tbody id="members"></tbody></table></section>
         <section><h2>Timeline</h2><ol id="timeline"></ol></section>
-        <section><h2>User events</h2>
+        <section><h2>User events and queries</h2>
         <form id="send"><input id="eventName" placeholder="name" required> <input id="eventPayload" placeholder="payload">
-        <button>send</button> <span id="sendResult"></span></form><ol id="events"></ol></section>
+        <button>send</button> <span id="sendResult"></span></form><ol id="events"></ol>
+        <h2>Queries received</h2><ol id="queries"></ol></section>
         <section><h2>Health and traffic</h2><div>packets in per second</div><svg id="plotIn"></svg>
         <div>health score</div><svg id="plotHealth"></svg></section>
-        <section><h2>Key-value store</h2><input id="prefix" placeholder="prefix"> <button id="list">list and watch</button>
+        <section><h2>Key-value store</h2><input id="prefix" placeholder="prefix"> <button id="list">list and watch</button> <span id="kvState"></span>
         <table><tbody id="kv"></tbody></table></section>
         <section><h2>Aggregate</h2><input id="aggregateName" placeholder="name"> <button id="read">read</button>
-        <div id="aggregate"></div></section>
+        <div id="aggregate"></div><h2>Active alerts</h2><ul id="alerts"></ul></section>
         </main>
         <script>
         "use strict";
@@ -117,6 +120,8 @@ enum DashboardPage {
                 schedule();
               } else if (kind === "user") {
                 log($("events"), data.name + " " + data.payload);
+              } else if (kind === "query") {
+                log($("queries"), data.name + " from " + data.from + " " + data.payload);
               }
             });
           } catch (error) {}
@@ -139,6 +144,9 @@ enum DashboardPage {
             if (last) series.in.push((agent.traffic.packets_in - last) / 2);
             last = agent.traffic.packets_in;
             series.health.push(agent.health_score);
+            const firing = agent.alerts.filter(a => a.firing);
+            $("alerts").replaceChildren(...(firing.length ? firing.map(a => text(document.createElement("li"), a.rule)) :
+              [text(document.createElement("li"), "none")]));
             for (const key in series) if (series[key].length > 60) series[key].shift();
             plot($("plotIn"), series.in);
             plot($("plotHealth"), series.health);
@@ -166,6 +174,7 @@ enum DashboardPage {
           watching = new AbortController();
           try {
             await readEvents("/v1/kv-watch?prefix=" + encodeURIComponent(prefix), (kind, change) => {
+              if (kind === "hello") text($("kvState"), "watching " + (prefix || "every key"));
               if (kind !== "kv") return;
               if (change.deleted) kvRows.delete(change.key); else kvRows.set(change.key, decode(change.value));
               renderKV();

@@ -89,7 +89,9 @@ extension GossipNode {
             return .json(["entries": entries, "counters": totals])
         case .getAggregate(let name):
             guard let reading = aggregate(name) else { return .error("no aggregate '\(name)'", status: 404) }
-            return .json(Self.httpReading(reading))
+            var answer = Self.httpReading(reading)
+            answer["alerts"] = alertStates.filter { $0.rule.name == name }.map(Self.httpAlert)
+            return .json(answer)
         case .setAggregate(let name):
             guard let request = try? JSONDecoder().decode(AggregateValue.self, from: Data(body)), request.present
             else { return .error("the body must be a JSON object with 'value' (a number, or null)", status: 400) }
@@ -192,6 +194,7 @@ extension GossipNode {
                 "packets_dropped": statistics.packetsDropped,
             ],
         ]
+        agent["alerts"] = alertStates.map(Self.httpAlert)
         if let coordinate = coordinate(of: configuration.name) {
             agent["coordinate"] = [
                 "vec": coordinate.vector, "error": coordinate.error, "adjustment": coordinate.adjustment,
@@ -199,6 +202,11 @@ extension GossipNode {
             ]
         }
         return agent
+    }
+
+    /// An alert rule and whether it holds.
+    static func httpAlert(_ state: (rule: AlertRule, firing: Bool)) -> [String: Any] {
+        ["rule": state.rule.description, "aggregate": state.rule.name, "firing": state.firing]
     }
 
     /// An aggregate reading as the API answers it (absent numbers are null).

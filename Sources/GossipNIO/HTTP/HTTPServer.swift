@@ -76,6 +76,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         for feed in feeds { feed.cancel() }
+        node.feedStatistics.recordHTTPStream(-feeds.count)
         feeds = []
         context.fireChannelInactive()
     }
@@ -103,9 +104,11 @@ final class HTTPRequestHandler: ChannelInboundHandler {
                 write(.error("this agent keeps no metrics", status: 404), keepAlive, context)
                 return
             }
-            write(
-                HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: registry.emitToBuffer()),
-                keepAlive, context)
+            let node = self.node
+            answerLater(keepAlive, context) {
+                await node.refreshMetrics()
+                return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: registry.emitToBuffer())
+            }
         case .dashboard:
             write(
                 HTTPAnswer(status: 200, contentType: "text/html; charset=utf-8", body: Array(DashboardPage.html.utf8)),
@@ -115,17 +118,25 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         case .watchKeys(let prefix):
             startStream(context: context, watching: prefix)
         default:
-            busy = true
             let node = self.node
             let body = self.body
-            let promise = context.eventLoop.makePromise(of: HTTPAnswer.self)
-            promise.completeWithTask { await node.answerHTTP(route, body: body) }
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            promise.futureResult.whenSuccess { answer in
-                let (handler, context) = bound.value
-                handler.busy = false
-                handler.write(answer, keepAlive, context)
-            }
+            answerLater(keepAlive, context) { await node.answerHTTP(route, body: body) }
+        }
+    }
+
+    /// Answers with what `work` returns, on the connection's event loop; the connection reads no other request
+    /// meanwhile.
+    private func answerLater(
+        _ keepAlive: Bool, _ context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> HTTPAnswer
+    ) {
+        busy = true
+        let promise = context.eventLoop.makePromise(of: HTTPAnswer.self)
+        promise.completeWithTask(work)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { answer in
+            let (handler, context) = bound.value
+            handler.busy = false
+            handler.write(answer, keepAlive, context)
         }
     }
 
@@ -145,7 +156,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         }
     }
 
-    /// `/v1/stream`: `member` events (the change and the member) and `user` events, as server-sent events,
+    /// `/v1/stream`: `member` events (the change and the member), `user` events and `query` events (queries this
+    /// agent receives), as server-sent events,
     /// until the client goes away. A client that does not read loses events (counted in the feed statistics)
     /// rather than making the agent hold them.
     private func startStream(context: ChannelHandlerContext, watching prefix: String?) {
@@ -169,6 +181,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
         }
         let name = node.configuration.name
+        statistics.recordHTTPStream(1)
         // Subscribed before `hello`, so that a client that waits for it misses nothing after it.
         if let prefix {
             feeds.append(
@@ -191,6 +204,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             Task {
                 let members = await node.subscribe()
                 let userEvents = await node.subscribeUserEvents()
+                let queries = await node.subscribeQueries()
                 send("hello", ["agent": name])
                 await withDiscardingTaskGroup { group in
                     group.addTask {
@@ -206,6 +220,16 @@ final class HTTPRequestHandler: ChannelInboundHandler {
                                 [
                                     "name": event.name, "ltime": Int(event.lamportTime), "coalesce": event.coalesce,
                                     "payload": String(decoding: event.payload, as: UTF8.self),
+                                ])
+                        }
+                    }
+                    group.addTask {
+                        for await query in queries {
+                            send(
+                                "query",
+                                [
+                                    "name": query.name, "ltime": Int(query.lamportTime), "id": Int(query.id),
+                                    "from": query.sourceNode, "payload": String(decoding: query.payload, as: UTF8.self),
                                 ])
                         }
                     }

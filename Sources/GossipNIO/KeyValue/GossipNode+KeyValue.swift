@@ -76,13 +76,12 @@ extension GossipNode {
     public func synchronize(with address: NodeAddress) async throws(KeyValueError)
         -> Replication.AntiEntropyInitiator.Outcome
     {
-        guard isRunning, var core, core.store != nil else {
+        guard isRunning, core != nil, core!.store != nil else {
             throw KeyValueError("replication is not running on this node")
         }
-        let name = core.members.first { $0.address == address }?.name ?? "\(address)"
-        let (session, effects) = try core.synchronize(
+        let name = core!.members.first { $0.address == address }?.name ?? "\(address)"
+        let (session, effects) = try core!.synchronize(
             with: Replication.Store.Peer(name: name, address: address), at: now, using: &rng)
-        self.core = core
         guard let session else { throw KeyValueError("no peer to synchronize with") }
         let result = await withCheckedContinuation { continuation in
             pendingSynchronizations[session] = continuation
@@ -94,9 +93,8 @@ extension GossipNode {
     /// Drops expired tombstones and compacts the log when superseded records are most of it; runs every
     /// `ReplicationConfiguration.maintenanceInterval`, and may be called at any time.
     public func maintainReplica() {
-        guard isRunning, var core else { return }
-        let effects = core.maintainStore(at: now)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        let effects = core!.maintainStore(at: now)
         execute(effects)
     }
 
@@ -104,9 +102,8 @@ extension GossipNode {
 
     /// Sets this node's value of aggregate `name` (or clears it with `nil`); it counts from the next epoch.
     public func setAggregate(_ name: String, _ value: Double?) throws(KeyValueError) {
-        guard var core else { throw KeyValueError("the node is not running") }
-        try core.setAggregate(name, value, at: now)
-        self.core = core
+        guard core != nil else { throw KeyValueError("the node is not running") }
+        execute(try core!.setAggregate(name, value, at: now))
     }
 
     /// The cluster-wide reading of aggregate `name`, or `nil` if this node has not heard of it.
@@ -122,15 +119,17 @@ extension GossipNode {
         try? core?.addAlert(rule)
     }
 
+    /// The alert rules this node checks, each with whether it held at the end of the last epoch.
+    public var alertStates: [(rule: AlertRule, firing: Bool)] { core?.store?.alertStates ?? [] }
+
     // MARK: - The store's effects
 
     /// Runs a store command on the core and waits for its write to be durable.
     private func acknowledgement(
         _ command: (inout NodeCore) throws(KeyValueError) -> (write: UInt64, effects: [NodeCore.Effect])
     ) async throws(KeyValueError) -> Replication.Store.Acknowledgement {
-        guard isRunning, var core else { throw KeyValueError("the node is not running") }
-        let (write, effects) = try command(&core)
-        self.core = core
+        guard isRunning, core != nil else { throw KeyValueError("the node is not running") }
+        let (write, effects) = try command(&core!)
         let result = await withCheckedContinuation { continuation in
             pendingWrites[write] = continuation
             execute(effects)
@@ -225,25 +224,22 @@ extension GossipNode {
 
     /// Tells the core that `batch` is durable (or failed), and carries out what follows.
     func reportDurable(_ batch: UInt64, failure: KeyValueError?) {
-        guard isRunning, var core else { return }
-        let effects = core.persisted(batch: batch, failure: failure, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        let effects = core!.persisted(batch: batch, failure: failure, at: now, using: &rng)
         execute(effects)
     }
 
     func exchangeAnswered(session: UInt64, reply: [UInt8]?) {
-        guard isRunning, var core else { return }
-        let effects = core.exchangeAnswered(session: session, reply: reply, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return }
+        let effects = core!.exchangeAnswered(session: session, reply: reply, at: now, using: &rng)
         execute(effects)
     }
 
     /// The answer to an anti-entropy request that arrived on a stream, `nil` (the stream is closed unanswered)
     /// when replication is off.
     func answerReplicationStream(_ payload: [UInt8]) -> [UInt8]? {
-        guard isRunning, var core else { return nil }
-        let (reply, effects) = core.answerReplication(payload, at: now)
-        self.core = core
+        guard isRunning, core != nil else { return nil }
+        let (reply, effects) = core!.answerReplication(payload, at: now)
         execute(effects)
         return reply
     }

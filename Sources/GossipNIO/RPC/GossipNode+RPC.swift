@@ -114,6 +114,7 @@ extension GossipNode {
                     ("packets_in", "\(statistics.packetsIn)"), ("packets_out", "\(statistics.packetsOut)"),
                     ("packets_dropped", "\(statistics.packetsDropped)"),
                     ("feed_records_dropped", "\(feedStatistics.dropped)"),
+                    ("http_streams", "\(feedStatistics.httpStreams)"),
                     ("receive_queue_overflows", "\(receiveQueueOverflows.value)"),
                     ("datagram_send_errors", "\(datagramSendErrors)"),
                     ("streams_refused_busy", "\(inboundStreamRefusals.busy)"),

@@ -44,11 +44,13 @@ final class RPCFeedOutbox: Sendable {
     }
 }
 
-/// What the control endpoint's feeds dropped and held, across all connections.
+/// What the control endpoint's and the HTTP API's feeds dropped and held, across all connections, and how many
+/// HTTP event streams are open.
 public final class FeedStatistics: Sendable {
     private struct Counts {
         var dropped = 0
         var peakPendingBytes = 0
+        var httpStreams = 0
     }
     private let counts = Mutex(Counts())
 
@@ -60,6 +62,12 @@ public final class FeedStatistics: Sendable {
 
     /// The most bytes one connection has held for its client at once.
     public var peakPendingBytes: Int { counts.withLock { $0.peakPendingBytes } }
+
+    /// HTTP server-sent-event streams (`/v1/stream`, `/v1/kv-watch`) open now.
+    public var httpStreams: Int { counts.withLock { $0.httpStreams } }
+
+    /// Counts an HTTP stream opened (`+1`) or closed (`-1`).
+    func recordHTTPStream(_ change: Int) { counts.withLock { $0.httpStreams += change } }
 
     /// Counts a record dropped before it reached a connection's outbox.
     func recordDrop() { counts.withLock { $0.dropped += 1 } }

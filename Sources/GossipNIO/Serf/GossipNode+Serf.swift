@@ -54,14 +54,13 @@ extension GossipNode {
     ///
     /// - Throws: `WireError.metadataTooLarge` when the encoded tags would exceed 512 bytes; nothing changes then.
     public func updateTags(set: [String: String] = [:], delete: [String] = []) throws {
-        guard isRunning, var core else { return }
-        guard core.serf != nil else {
+        guard isRunning, core != nil else { return }
+        guard core!.serf != nil else {
             throw WireError.invalidField(name: "tags", reason: "a plain memberlist member has no Serf tags")
         }
-        let effects = try core.updateTags(set: set, delete: delete, at: now, using: &rng)
-        self.core = core
+        let effects = try core!.updateTags(set: set, delete: delete, at: now, using: &rng)
         execute(effects)
-        logger.info("tags updated", metadata: ["gossip.tags": "\(core.tags)"])
+        logger.info("tags updated", metadata: ["gossip.tags": "\(tags)"])
     }
 
     /// Serf's force-leave: a leave intent about `name` to every live member, so that a failed member becomes
@@ -69,10 +68,9 @@ extension GossipNode {
     /// (nothing changes for it). Returns whether `name` was a failed member.
     @discardableResult
     public func forceLeave(_ name: String) -> Bool {
-        guard isRunning, var core else { return false }
-        let wasFailed = core.serf?.isFailed(name, membership: core.membership) ?? false
-        let effects = core.forceLeave(name, at: now, using: &rng)
-        self.core = core
+        guard isRunning, core != nil else { return false }
+        let wasFailed = core!.serf?.isFailed(name, membership: core!.membership) ?? false
+        let effects = core!.forceLeave(name, at: now, using: &rng)
         execute(effects)
         return wasFailed
     }
@@ -82,11 +80,10 @@ extension GossipNode {
     /// Sends a user event to every member: delivered here first, then gossiped (each node delivers it once and
     /// passes it on). `coalesce` lets receivers keep only the newest event of a name within a short window.
     public func sendUserEvent(name: String, payload: [UInt8], coalesce: Bool = true) throws(UserEventError) {
-        guard isRunning, var core else { throw UserEventError(description: "the node is not running") }
+        guard isRunning, core != nil else { throw UserEventError(description: "the node is not running") }
         do {
-            let effects = try core.sendUserEvent(
+            let effects = try core!.sendUserEvent(
                 name: name, payload: payload, coalesce: coalesce, at: now, using: &rng)
-            self.core = core
             execute(effects)
         } catch {
             throw UserEventError(description: error.description)
@@ -117,7 +114,7 @@ extension GossipNode {
         relayFactor: UInt8 = 0, timeout: Duration? = nil
     ) -> AsyncStream<QueryAnswer> {
         let (stream, continuation) = AsyncStream.makeStream(of: QueryAnswer.self)
-        guard isRunning, var core else {
+        guard isRunning, core != nil else {
             continuation.finish()
             return stream
         }
@@ -125,8 +122,7 @@ extension GossipNode {
             name: name, payload: payload, filters: filters, requestAck: requestAck, relayFactor: relayFactor,
             timeout: timeout)
         do {
-            let (id, effects) = try core.ask(request, at: now, using: &rng)
-            self.core = core
+            let (id, effects) = try core!.ask(request, at: now, using: &rng)
             pendingQueries[id] = continuation
             execute(effects)
         } catch {
@@ -153,10 +149,9 @@ extension GossipNode {
     /// ``queryResponseSizeLimit``. Returns `false` when the query is unknown, timed out or already answered.
     @discardableResult
     public func respond(toQuery lamportTime: UInt64, id: UInt32, payload: [UInt8]) -> Bool {
-        guard isRunning, var core,
-            let effects = core.respond(toQuery: lamportTime, id: id, payload: payload, at: now, using: &rng)
+        guard isRunning, core != nil,
+            let effects = core!.respond(toQuery: lamportTime, id: id, payload: payload, at: now, using: &rng)
         else { return false }
-        self.core = core
         execute(effects)
         return true
     }
@@ -169,11 +164,10 @@ extension GossipNode {
     /// Asks every member to carry out `operation` with `key` (ignored for a listing) and collects the answers
     /// until the query times out.
     public func manageKeys(_ operation: KeyOperation, key: [UInt8] = []) async -> KeyOperationResult {
-        guard isRunning, var core else { return KeyOperationResult() }
-        guard let (id, effects) = try? core.manageKeys(operation, key: key, at: now, using: &rng) else {
+        guard isRunning, core != nil else { return KeyOperationResult() }
+        guard let (id, effects) = try? core!.manageKeys(operation, key: key, at: now, using: &rng) else {
             return KeyOperationResult()
         }
-        self.core = core
         return await withCheckedContinuation { continuation in
             pendingKeyOperations[id] = continuation
             execute(effects)

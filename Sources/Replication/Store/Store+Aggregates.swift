@@ -5,8 +5,10 @@ extension Replication.Store {
     /// The most aggregates a store relays.
     public static let aggregateCapacity = 4_096
 
-    /// Sets this node's value of aggregate `name` (or clears it with `nil`); it counts from the next epoch.
+    /// Sets this node's value of aggregate `name` (or clears it with `nil`); it counts from the next epoch. The
+    /// effects arm the aggregation round if it is not running yet.
     public mutating func setAggregate(_ name: String, _ value: Double?, at now: Instant) throws(Replication.StoreError)
+        -> [Effect]
     {
         guard !name.isEmpty, name.utf8.count <= Replication.AggregateShareCodec.maximumNameBytes else {
             throw Replication.StoreError(
@@ -15,6 +17,7 @@ extension Replication.Store {
         if let value, !value.isFinite { throw Replication.StoreError("an aggregate value must be a finite number") }
         let epoch = epoch(at: now)
         aggregates[name, default: Dissemination.EpochAggregate(epoch: epoch, localValue: nil)].setLocalValue(value)
+        return takeEffects(at: now)
     }
 
     /// The cluster-wide reading of aggregate `name` at `now`, or `nil` if this store has not heard of it.
@@ -39,6 +42,9 @@ extension Replication.Store {
     public mutating func addAlert(_ rule: Replication.AlertRule) {
         alerts.append((rule, false))
     }
+
+    /// The alert rules in the order they were added, each with whether it held at the end of the last epoch.
+    public var alertStates: [(rule: Replication.AlertRule, firing: Bool)] { alerts }
 
     /// The current epoch, from the wall clock: nodes agree on it as far as their clocks agree.
     func epoch(at now: Instant) -> UInt64 {
@@ -106,7 +112,7 @@ extension Replication.Store {
     /// runs every ``Configuration/maintenanceInterval``, and may be called at any time.
     public mutating func maintain(at now: Instant) -> [Effect] {
         dropExpiredTombstones(at: now)
-        return takeEffects()
+        return takeEffects(at: now)
     }
 
     mutating func dropExpiredTombstones(at now: Instant) {

@@ -8,7 +8,7 @@ extension Replication.Store {
         with peer: Peer? = nil, at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> (session: UInt64?, effects: [Effect]) {
         let session = startExchange(with: peer, at: now, using: &rng)
-        return (session, takeEffects())
+        return (session, takeEffects(at: now))
     }
 
     @discardableResult
@@ -32,7 +32,7 @@ extension Replication.Store {
         guard var current = sessions[session] else { return [] }
         guard let reply, reply.first == ReplicationPayload.sync else {
             failExchange(session, Replication.StoreError("no anti-entropy answer from \(current.peer.name)"))
-            return takeEffects()
+            return takeEffects(at: now)
         }
         let message: Replication.SyncMessage
         do {
@@ -41,7 +41,7 @@ extension Replication.Store {
             statistics.malformedMessages += 1
             failExchange(
                 session, Replication.StoreError("malformed anti-entropy answer from \(current.peer.name): \(error)"))
-            return takeEffects()
+            return takeEffects(at: now)
         }
         do {
             switch try current.initiator.receive(message, replica: replica) {
@@ -57,7 +57,7 @@ extension Replication.Store {
         } catch {
             failExchange(session, Replication.StoreError("\(error)"))
         }
-        return takeEffects()
+        return takeEffects(at: now)
     }
 
     /// What this store answers to an anti-entropy request a peer sent on a stream (the payload behind
@@ -77,7 +77,7 @@ extension Replication.Store {
             reply = .refused("\(error)")
         }
         statistics.requestsAnswered += 1
-        return (Self.wrapSync(reply), takeEffects())
+        return (Self.wrapSync(reply), takeEffects(at: now))
     }
 
     /// The fetched entries of exchange `session` are durable: the exchange is over.

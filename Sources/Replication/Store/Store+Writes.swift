@@ -56,7 +56,7 @@ extension Replication.Store {
             throw Replication.StoreError(
                 "value of \(value.count) bytes is over the limit of \(Replication.maximumValueBytes) bytes")
         }
-        return (write(key, value: value, counter: nil, at: now), takeEffects())
+        return (write(key, value: value, counter: nil, at: now), takeEffects(at: now))
     }
 
     /// Deletes `key` (a tombstone that later-arriving older writes cannot undo); acknowledged once durable.
@@ -64,7 +64,7 @@ extension Replication.Store {
         -> (write: UInt64, effects: [Effect])
     {
         try Self.validateUserKey(key)
-        return (write(key, value: nil, counter: nil, at: now), takeEffects())
+        return (write(key, value: nil, counter: nil, at: now), takeEffects(at: now))
     }
 
     /// Adds `amount` (negative to subtract) to the counter `name`; the acknowledgement carries its new value.
@@ -76,7 +76,7 @@ extension Replication.Store {
         let slot = Replication.CounterSlot.key(counter: name, replica: self.name)
         var counts = Replication.CounterSlot((undurable[slot] ?? replica.map.entries[slot])?.value ?? [])
         counts.add(amount)
-        return (write(slot, value: counts.encoded, counter: name, at: now), takeEffects())
+        return (write(slot, value: counts.encoded, counter: name, at: now), takeEffects(at: now))
     }
 
     private mutating func write(_ key: String, value: [UInt8]?, counter: String?, at now: Instant) -> UInt64 {
@@ -141,7 +141,7 @@ extension Replication.Store {
             statistics.persistFailures += 1
             if let write = done.write { effects.append(.acknowledged(write: write.id, .failure(failure))) }
             if let session = done.session { failExchange(session, failure) }
-            return takeEffects()
+            return takeEffects(at: now)
         }
         var winners: [Replication.KeyedEntry] = []
         for item in done.entries where apply(item) { winners.append(item) }
@@ -157,7 +157,7 @@ extension Replication.Store {
                     write: write.id, .success(Acknowledgement(timestamp: item.entry.timestamp, counter: counter))))
         }
         if let session = done.session { finishExchange(session) }
-        return takeEffects()
+        return takeEffects(at: now)
     }
 
     /// Applies a durable entry to the replica, keeping the counters' totals and the live size; returns whether

@@ -69,6 +69,8 @@ extension Replication {
         /// passes in (``anchorWallClock(milliseconds:at:)``).
         var wallClockAtZero: Int64 = 0
         var effects: [Effect] = []
+        /// The rounds that run only while they have work and are armed now.
+        var armedRounds: Set<Timer> = []
 
         /// An empty store for the node `name`, or one holding `replica` (replayed from the node's log).
         public init(name: String, configuration: Configuration = Configuration(), restoring replica: Replica? = nil) {
@@ -140,14 +142,14 @@ extension Replication {
 
         // MARK: - Lifecycle
 
-        /// Arms the rumor, anti-entropy, maintenance and aggregation rounds (anti-entropy and maintenance after
-        /// up to half an interval of random delay, so that nodes started together do not exchange in step).
+        /// Arms the anti-entropy and maintenance rounds, after up to half an interval of random delay, so that
+        /// nodes started together do not exchange in step. The rumor and aggregation rounds are armed only while
+        /// they have work: a rumor to spread, an aggregate to relay (an idle store wakes only for anti-entropy and
+        /// maintenance).
         public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
             func jitter(_ interval: Duration, _ rng: inout some RandomNumberGenerator) -> Duration {
                 interval * Double.random(in: 0..<0.5, using: &rng)
             }
-            effects.append(.arm(.rumorRound, at: now + configuration.gossipInterval))
-            effects.append(.arm(.aggregationRound, at: now + configuration.aggregationInterval))
             effects.append(
                 .arm(
                     .antiEntropy,
@@ -156,17 +158,17 @@ extension Replication {
                 .arm(
                     .maintenance,
                     at: now + configuration.maintenanceInterval + jitter(configuration.maintenanceInterval, &rng)))
-            return takeEffects()
+            return takeEffects(at: now)
         }
 
         /// Handles a round this store armed.
         public mutating func fire(_ timer: Timer, at now: Instant, using rng: inout some RandomNumberGenerator)
             -> [Effect]
         {
+            armedRounds.remove(timer)
             switch timer {
             case .rumorRound:
                 gossipRumors(at: now, using: &rng)
-                effects.append(.arm(.rumorRound, at: now + configuration.gossipInterval))
             case .antiEntropy:
                 if sessions.isEmpty { startExchange(at: now, using: &rng) }
                 effects.append(.arm(.antiEntropy, at: now + configuration.antiEntropyInterval))
@@ -175,9 +177,8 @@ extension Replication {
                 effects.append(.arm(.maintenance, at: now + configuration.maintenanceInterval))
             case .aggregationRound:
                 aggregationRound(at: now, using: &rng)
-                effects.append(.arm(.aggregationRound, at: now + configuration.aggregationInterval))
             }
-            return takeEffects()
+            return takeEffects(at: now)
         }
 
         /// Handles a replication or aggregation payload (``ReplicationPayload``) that arrived in a datagram.
@@ -196,10 +197,18 @@ extension Replication {
             default:
                 statistics.malformedMessages += 1
             }
-            return takeEffects()
+            return takeEffects(at: now)
         }
 
-        mutating func takeEffects() -> [Effect] {
+        /// The effects gathered since the last call, with the rumor and aggregation rounds armed if they have
+        /// work now and are not armed yet.
+        mutating func takeEffects(at now: Instant) -> [Effect] {
+            if rumors.count > 0, armedRounds.insert(.rumorRound).inserted {
+                effects.append(.arm(.rumorRound, at: now + configuration.gossipInterval))
+            }
+            if !aggregates.isEmpty, armedRounds.insert(.aggregationRound).inserted {
+                effects.append(.arm(.aggregationRound, at: now + configuration.aggregationInterval))
+            }
             defer { effects = [] }
             return effects
         }
