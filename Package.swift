@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NodeCore", targets: ["NodeCore"]),
         .library(name: "GossipStorage", targets: ["GossipStorage"]),
         .library(name: "Dissemination", targets: ["Dissemination"]),
+        .library(name: "Broadcast", targets: ["Broadcast"]),
         .library(name: "GossipTestKit", targets: ["GossipTestKit"]),
         .library(name: "GossipSimulator", targets: ["GossipSimulator"]),
         .library(name: "GossipScenarios", targets: ["GossipScenarios"]),
@@ -43,6 +44,8 @@ let package = Package(
         ),
         // Push, pull, rumor mongering, fanout and forwarding policies, push-sum: pure decisions.
         .target(name: "Dissemination", dependencies: ["GossipCore"]),
+        // Broadcast trees on a partial-view overlay (HyParView, Plumtree), as pure values.
+        .target(name: "Broadcast", dependencies: ["GossipCore"]),
         // Replicated state: hybrid logical clocks, LWW map, PN-counter, version vectors, Merkle anti-entropy.
         .target(name: "Replication", dependencies: ["GossipCore", "Dissemination"]),
         // Durable storage of a replica: a checksummed append-only log with fsync and compaction.
@@ -84,7 +87,9 @@ let package = Package(
         // The simulator: large-scale dissemination kernels, the SWIM cluster engine, measurements, reports.
         .target(
             name: "GossipSimulator",
-            dependencies: ["GossipCore", "SWIM", "Serf", "NodeCore", "Dissemination", "GossipTestKit", "Replication"]
+            dependencies: [
+                "GossipCore", "SWIM", "Serf", "NodeCore", "Dissemination", "GossipTestKit", "Replication", "Broadcast",
+            ]
         ),
         // The fifteen scenarios: stories told with the library's real parts on the simulator.
         .target(
@@ -106,6 +111,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GossipCoreTests", dependencies: ["GossipCore"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "GossipCore"]),
         .testTarget(name: "SWIMTests", dependencies: ["SWIM", "GossipCore", "GossipTestKit"]),
         .testTarget(
             name: "MemberlistWireTests",

@@ -258,7 +258,7 @@ def main():
     parser.add_argument('--events', type=int, default=5, help='user events sent, one at a time')
     parser.add_argument('--healthy', type=float, default=60, help='seconds of the healthy period')
     parser.add_argument('--idle', type=float, default=30, help='seconds of idle measurement')
-    parser.add_argument('--timeout', type=float, default=180, help='seconds before a step is given up')
+    parser.add_argument('--timeout', type=float, default=300, help='seconds before a step is given up')
     parser.add_argument('--gossip', default='.build/release/gossip')
     parser.add_argument('--swift-arg', action='append', default=[], help='an extra argument for our agents')
     parser.add_argument('--serf-arg', action='append', default=[], help='an extra argument for serf agents')
@@ -275,15 +275,28 @@ def main():
         sys.exit('%s is not built (swift build -c release --product gossip)' % args.gossip)
     logs = tempfile.mkdtemp(prefix='agent-vs-serf-')
     rows = []
+    failures = []
     for nodes in [int(n) for n in args.nodes.split(',')]:
         for kind in kinds:
             print('%d %s agents ...' % (nodes, kind), file=sys.stderr, flush=True)
-            rows.append(measure(kind, nodes, args, logs))
+            try:
+                row = measure(kind, nodes, args, logs)
+            except RuntimeError as error:
+                # One size that does not come together is reported, and the others still run.
+                failures.append('%d %s: %s' % (nodes, kind, error))
+                print('  failed: %s' % error, file=sys.stderr, flush=True)
+                continue
+            rows.append(row)
+            print('  ' + json.dumps(row), file=sys.stderr, flush=True)
+            if args.json:
+                with open(args.json, 'w') as handle:
+                    json.dump(rows, handle, indent=1)
     print(table(rows))
-    if args.json:
-        with open(args.json, 'w') as handle:
-            json.dump(rows, handle, indent=1)
+    for failure in failures:
+        print('not measured: ' + failure)
     shutil.rmtree(logs, ignore_errors=True)
+    if failures:
+        sys.exit(1)
 
 
 if __name__ == '__main__':

@@ -59,18 +59,23 @@ class Agent:
             self.process.wait()
 
 
+_next_port = [20000 + (os.getpid() * 7919) % 9000]
+
+
 def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 now."""
+    """A port free for both TCP and UDP on 127.0.0.1 now, below the kernel's ephemeral range (32768 and up), so
+    that no agent's outgoing connection can take it before the agent it is meant for binds it."""
     while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(('127.0.0.1', 0))
-            port = tcp.getsockname()[1]
-            try:
+        port = _next_port[0]
+        _next_port[0] = 20000 + (port - 20000 + 1) % 12000
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                tcp.bind(('127.0.0.1', port))
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                     udp.bind(('127.0.0.1', port))
-                    return port
-            except OSError:
-                continue
+            return port
+        except OSError:
+            continue
 
 
 def start(kind, name, join, gossip, logs, extra=(), connect=True):

@@ -84,7 +84,7 @@ public struct Reproduction: Sendable, Hashable, Codable {
     }
 
     /// The names `gossip sim reproduce` accepts.
-    public static let names = ["demers", "spreading", "swim", "lifeguard"]
+    public static let names = ["demers", "spreading", "swim", "lifeguard", "plumtree"]
 }
 
 /// A named curve: x and y values of equal length.
@@ -114,6 +114,7 @@ extension Reproduction {
         case "swim": return quick ? .swim(nodes: 40, runs: 30, lossRuns: 1, seed: seed) : .swim(seed: seed)
         case "lifeguard":
             return quick ? .lifeguard(nodes: 40, duration: .seconds(120), seed: seed) : .lifeguard(seed: seed)
+        case "plumtree": return quick ? .plumtree(nodes: 1_000, seed: seed) : .plumtree(seed: seed)
         default: return nil
         }
     }

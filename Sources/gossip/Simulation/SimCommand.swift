@@ -7,7 +7,7 @@ struct SimCommand: ParsableCommand {
         abstract: "Run the deterministic simulator: dissemination at scale, rumor mongering, SWIM clusters, papers.",
         subcommands: [
             SpreadSimCommand.self, RumorSimCommand.self, SWIMSimCommand.self, SerfSimCommand.self,
-            VivaldiSimCommand.self,
+            VivaldiSimCommand.self, BroadcastSimCommand.self,
             PushSumSimCommand.self,
             DedupSimCommand.self,
             ReproduceCommand.self,

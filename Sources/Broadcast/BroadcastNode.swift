@@ -1,0 +1,126 @@
+import GossipCore
+
+extension Broadcast {
+    /// A node's broadcast layer: ``Plumtree`` on a ``HyParView`` overlay, the overlay's neighbour changes feeding
+    /// the tree. One input type and one effect type for a shell (the simulator, or an agent) to carry out.
+    public struct BroadcastNode<Peer: Hashable & Sendable>: Sendable {
+        /// A message between two nodes' layers.
+        public enum Message: Sendable, Hashable {
+            /// The overlay's.
+            case overlay(HyParView<Peer>.Message)
+            /// The tree's.
+            case tree(Plumtree<Peer>.Message)
+        }
+
+        /// A timer either part armed.
+        public enum Timer: Sendable, Hashable {
+            /// The overlay's.
+            case overlay(HyParView<Peer>.Timer)
+            /// The tree's.
+            case tree(Plumtree<Peer>.Timer)
+        }
+
+        /// What the shell must do.
+        public enum Effect: Sendable, Hashable {
+            /// Send `message` to `peer` (over a connection the shell keeps; a failure to reach it is reported
+            /// with ``peerFailed(_:at:using:)``).
+            case send(Message, to: Peer)
+            /// Fire `timer` at the instant.
+            case arm(Timer, at: Instant)
+            /// Hand a broadcast's payload to the application (once per broadcast).
+            case deliver(Plumtree<Peer>.MessageID, round: Int, payload: [UInt8])
+        }
+
+        /// The overlay.
+        public private(set) var overlay: HyParView<Peer>
+        /// The broadcast tree.
+        public private(set) var tree: Plumtree<Peer>
+        /// Whether duplicates prune links (Plumtree) or not (every neighbour stays eager: flooding the overlay).
+        public let prunes: Bool
+
+        /// The layer of `me`. With `prunes` false the tree never prunes, which floods the overlay (a baseline).
+        public init(
+            me: Peer, overlay: HyParView<Peer>.Configuration = .init(), tree: Plumtree<Peer>.Configuration = .init(),
+            prunes: Bool = true
+        ) {
+            self.overlay = HyParView(me: me, configuration: overlay)
+            self.tree = Plumtree(me: me, configuration: tree)
+            self.prunes = prunes
+        }
+
+        /// Arms the overlay's shuffles.
+        public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
+            route(overlay.start(at: now, using: &rng))
+        }
+
+        /// Joins through `contact`.
+        public mutating func join(through contact: Peer) -> [Effect] {
+            route(overlay.join(through: contact))
+        }
+
+        /// Broadcasts `payload` to every node; `nil` when it is over the tree's payload limit.
+        public mutating func broadcast(_ payload: [UInt8], at now: Instant) -> (
+            id: Plumtree<Peer>.MessageID?, effects: [Effect]
+        ) {
+            let (id, effects) = tree.broadcast(payload, at: now)
+            return (id, route(effects))
+        }
+
+        /// Handles a message from `sender`.
+        public mutating func receive(
+            _ message: Message, from sender: Peer, at now: Instant, using rng: inout some RandomNumberGenerator
+        ) -> [Effect] {
+            switch message {
+            case .overlay(let message):
+                return route(overlay.receive(message, from: sender, at: now, using: &rng))
+            case .tree(let message):
+                guard prunes || message != .prune else { return [] }
+                if !prunes, case .gossip(let id, _, _) = message, tree.hasDelivered(id) {
+                    return []  // flooding: a duplicate is dropped, the link stays
+                }
+                return route(tree.receive(message, from: sender, at: now))
+            }
+        }
+
+        /// Handles a timer.
+        public mutating func fire(_ timer: Timer, at now: Instant, using rng: inout some RandomNumberGenerator)
+            -> [Effect]
+        {
+            switch timer {
+            case .overlay(let timer): return route(overlay.fire(timer, at: now, using: &rng))
+            case .tree(let timer): return route(tree.fire(timer, at: now))
+            }
+        }
+
+        /// `peer` could not be reached: the overlay replaces it, the tree forgets it.
+        public mutating func peerFailed(_ peer: Peer, at now: Instant, using rng: inout some RandomNumberGenerator)
+            -> [Effect]
+        {
+            route(overlay.peerFailed(peer, at: now, using: &rng))
+        }
+
+        /// The overlay's effects, with its neighbour changes applied to the tree; the tree's as they are.
+        mutating func route(_ effects: [HyParView<Peer>.Effect]) -> [Effect] {
+            var routed: [Effect] = []
+            for effect in effects {
+                switch effect {
+                case .send(let message, let peer): routed.append(.send(.overlay(message), to: peer))
+                case .arm(let timer, let instant): routed.append(.arm(.overlay(timer), at: instant))
+                case .neighborUp(let peer): tree.neighborUp(peer)
+                case .neighborDown(let peer): tree.neighborDown(peer)
+                }
+            }
+            return routed
+        }
+
+        mutating func route(_ effects: [Plumtree<Peer>.Effect]) -> [Effect] {
+            effects.map { effect in
+                switch effect {
+                case .send(let message, let peer): .send(.tree(message), to: peer)
+                case .arm(let timer, let instant): .arm(.tree(timer), at: instant)
+                case .deliver(let id, let round, let payload): .deliver(id, round: round, payload: payload)
+                }
+            }
+        }
+    }
+}
