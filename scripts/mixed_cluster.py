@@ -10,69 +10,13 @@ listed failed by every agent, and each agent's CPU time and resident memory over
 polled over its RPC endpoint (ours speaks Serf's RPC protocol), with a small MessagePack codec below, so only the
 Python standard library is needed. Processes are started and stopped by PID; everything is on 127.0.0.1."""
 import argparse
-import os
-import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
 
-from serf_rpc import RPC
-
-
-# --- the cluster -----------------------------------------------------------------------------------------
-class Agent:
-    def __init__(self, kind, name, port, rpc_port, process):
-        self.kind, self.name, self.port, self.rpc_port, self.process = kind, name, port, rpc_port, process
-        self.rpc = None
-
-    def connect(self, deadline=10):
-        end = time.time() + deadline
-        while time.time() < end:
-            try:
-                self.rpc = RPC(self.rpc_port)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError('%s did not open its RPC port' % self.name)
-
-    def cpu_seconds(self):
-        fields = open('/proc/%d/stat' % self.process.pid).read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-
-    def memory_kib(self, field):
-        """VmRSS (all resident pages, shared libraries included) or RssAnon (the process's own memory)."""
-        for line in open('/proc/%d/status' % self.process.pid):
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-        return 0
-
-
-def start(kind, name, port, rpc_port, join, gossip, logs):
-    log = open(os.path.join(logs, name + '.log'), 'w')
-    if kind == 'serf':
-        command = ['serf', 'agent', '-node=' + name, '-bind=127.0.0.1:%d' % port, '-rpc-addr=127.0.0.1:%d' % rpc_port,
-                   '-log-level=warn'] + (['-join=127.0.0.1:%d' % join] if join else [])
-    else:
-        command = [gossip, 'agent', '--node', name, '--bind', '127.0.0.1:%d' % port, '--rpc-addr',
-                   '127.0.0.1:%d' % rpc_port, '--log-level', 'warning'] + (['--join', '127.0.0.1:%d' % join] if join else [])
-    agent = Agent(kind, name, port, rpc_port, subprocess.Popen(command, stdout=log, stderr=log))
-    agent.connect()
-    return agent
-
-
-def wait_all(agents, name, status, timeout=120):
-    """Seconds until every agent lists `name` with `status`, polling every agent in turn."""
-    begin = time.time()
-    pending = set(a.name for a in agents)
-    while pending and time.time() - begin < timeout:
-        for agent in agents:
-            if agent.name in pending and agent.rpc.statuses().get(name) == status:
-                pending.discard(agent.name)
-        time.sleep(0.005)
-    return time.time() - begin if not pending else None
+from agents import start, wait_all
 
 
 def main():
@@ -82,12 +26,10 @@ def main():
     parser.add_argument('--gossip', default='.build/release/gossip')
     args = parser.parse_args()
     logs = tempfile.mkdtemp(prefix='mixed-cluster-')
-    base = random.randint(20000, 50000)
-    ports = iter(range(base, base + 1000))
     agents = []
 
     def spawn(kind, name, join):
-        agent = start(kind, name, next(ports), next(ports), join, args.gossip, logs)
+        agent = start(kind, name, join, args.gossip, logs)
         agents.append(agent)
         return agent
 
