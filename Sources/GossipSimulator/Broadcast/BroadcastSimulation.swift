@@ -2,7 +2,7 @@ import Broadcast
 import GossipCore
 import GossipTestKit
 
-/// Broadcast over an overlay in continuous virtual time: `n` nodes run ``Broadcast/BroadcastNode`` (Plumtree on
+/// Broadcast over an overlay in continuous virtual time: `n` nodes run `Broadcast.BroadcastNode` (Plumtree on
 /// HyParView, or flooding on the same overlay), every message takes its link's latency, and a node learns that a
 /// neighbour failed, or that a peer it sends to is gone, one round trip later (as a broken connection tells it). The overlay is built by joins
 /// through random earlier nodes and settled by shuffles; then a share of the nodes may fail at once, and
