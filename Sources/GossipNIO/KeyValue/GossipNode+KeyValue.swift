@@ -129,6 +129,9 @@ extension GossipNode {
         _ command: (inout NodeCore) throws(KeyValueError) -> (write: UInt64, effects: [NodeCore.Effect])
     ) async throws(KeyValueError) -> Replication.Store.Acknowledgement {
         guard isRunning, core != nil else { throw KeyValueError("the node is not running") }
+        // A write is stamped with the wall clock as it reads now (a clock step shows at once, not at the store's
+        // next round).
+        core!.anchorWallClock(milliseconds: wallMilliseconds, at: now)
         let (write, effects) = try command(&core!)
         let result = await withCheckedContinuation { continuation in
             pendingWrites[write] = continuation
