@@ -379,10 +379,11 @@ public actor GossipNode {
         nextSubscriber += 1
         let key = nextSubscriber
         register(key, continuation)
-        // A listener that stops iterating (or whose task is cancelled) is forgotten at once.
+        // A listener that stops iterating (or whose task is cancelled) is forgotten at once, on the node's own
+        // loop (its executor), with no task of its own.
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
-            Task { await self.unsubscribe(key) }
+            self.loop.execute { self.assumeIsolated { $0.unsubscribe(key) } }
         }
         return stream
     }

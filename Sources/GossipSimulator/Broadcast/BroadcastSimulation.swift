@@ -154,9 +154,7 @@ public struct BroadcastSimulation: Sendable {
             let count = configuration.nodes
             var instant = Instant.zero
             for index in 0..<count {
-                var generator = generators[index]
-                apply(nodes[index].start(at: instant, using: &generator), of: index)
-                generators[index] = generator
+                step(index) { node, generator in node.start(at: instant, using: &generator) }
                 if index > 0 {
                     let contact = Int.random(in: 0..<index, using: &rng)
                     scheduler.schedule(.join(index, through: contact), at: instant)
@@ -236,24 +234,22 @@ public struct BroadcastSimulation: Sendable {
                 lastDelivery.append(now)
                 apply(effects, of: source)
             case .message(let message, let sender, let receiver):
-                guard alive[receiver] else { return }
-                var generator = generators[receiver]
-                let effects = nodes[receiver].receive(message, from: sender, at: now, using: &generator)
-                generators[receiver] = generator
-                apply(effects, of: receiver)
-            case .timer(let timer, let node):
-                guard alive[node] else { return }
-                var generator = generators[node]
-                let effects = nodes[node].fire(timer, at: now, using: &generator)
-                generators[node] = generator
-                apply(effects, of: node)
-            case .unreachable(let peer, let node):
-                guard alive[node] else { return }
-                var generator = generators[node]
-                let effects = nodes[node].peerFailed(peer, at: now, using: &generator)
-                generators[node] = generator
-                apply(effects, of: node)
+                step(receiver) { node, generator in node.receive(message, from: sender, at: now, using: &generator) }
+            case .timer(let timer, let index):
+                step(index) { node, generator in node.fire(timer, at: now, using: &generator) }
+            case .unreachable(let peer, let index):
+                step(index) { node, generator in node.peerFailed(peer, at: now, using: &generator) }
             }
+        }
+
+        /// Runs `input` on live node `index` with that node's own generator, and carries out its effects.
+        mutating func step(
+            _ index: Int,
+            _ input: (inout Broadcast.BroadcastNode<Int>, inout SeededRandom) -> [Broadcast.BroadcastNode<Int>.Effect]
+        ) {
+            guard alive[index] else { return }
+            let effects = input(&nodes[index], &generators[index])
+            apply(effects, of: index)
         }
 
         mutating func apply(_ effects: [Broadcast.BroadcastNode<Int>.Effect], of node: Int) {

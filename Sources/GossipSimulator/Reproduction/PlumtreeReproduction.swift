@@ -35,7 +35,7 @@ extension Reproduction {
         let treeHops = Double(treeOutcomes.map(\.lastDeliveryHop).reduce(0, +)) / Double(treeOutcomes.count)
         var rows = [
             Row(
-                source: "flooding on HyParView", quantity: "RMR = (n(d̄−2)+2)/(n−1), d̄ = \(formatted(degree))",
+                source: "flooding on HyParView", quantity: "RMR = (n(d̄−2)+2)/(n−1), d̄ = \(formatNumber(degree))",
                 expected: floodTheory, measured: floodRMR, tolerance: floodTheory * 0.02, toleranceRule: "2%"),
             Row(
                 source: "Plumtree, stable", quantity: "broadcasts until RMR ≤ 0.1", bound: .atMost, expected: 2,
@@ -54,7 +54,7 @@ extension Reproduction {
         var firstBroadcasts: [String] = []
         for share in [0.2, 0.5, 0.8] {
             let failed = run(.plumtree, failing: share, broadcasts: 6)
-            firstBroadcasts.append("\(Int(share * 100)) %: \(formatted(failed.outcomes.first?.reliability ?? 0))")
+            firstBroadcasts.append("\(Int(share * 100)) %: \(formatNumber(failed.outcomes.first?.reliability ?? 0))")
             let repaired = failed.outcomes.dropFirst(2).map(\.reliability).min() ?? 0
             rows.append(
                 Row(
@@ -73,16 +73,12 @@ extension Reproduction {
                 passive 30, ARWL 6, PRWL 3, shuffles of 3 + 4 every 10 s) and settle for 60 virtual s; links take \
                 5–50 ms each. Broadcasts of 64 bytes are sent one a second from random live nodes. A node hears that \
                 a neighbour failed, or that a peer it sends to is gone, a round trip later (as TCP tells it), and \
-                refills its active view from its passive view. Mean active view \(formatted(degree)); flooding's \
-                last delivery hop \(formatted(floodHops)), the tree's \(formatted(treeHops)). The papers plot \
+                refills its active view from its passive view. Mean active view \(formatNumber(degree)); flooding's \
+                last delivery hop \(formatNumber(floodHops)), the tree's \(formatNumber(treeHops)). The papers plot \
                 rather than tabulate, so the rows check their claims' shape and flooding's exact cost. The first \
                 broadcast after the failures, sent as they happen, reaches \(firstBroadcasts.joined(separator: ", ")) \
                 of the survivors.
                 """,
             rows: rows, series: series)
-    }
-
-    static func formatted(_ value: Double) -> String {
-        String(Double(Int((value * 100).rounded())) / 100)
     }
 }
