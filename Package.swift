@@ -58,7 +58,8 @@ let package = Package(
             dependencies: ["GossipCore", "SWIM", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // A whole node as one pure value: membership, Serf's layer and the routing between them.
-        .target(name: "NodeCore", dependencies: ["GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication"]),
+        .target(
+            name: "NodeCore", dependencies: ["GossipCore", "SWIM", "MemberlistWire", "Serf", "Replication", "Broadcast"]),
         // The real node: SWIM over UDP and TCP on SwiftNIO, speaking memberlist's wire format with Serf's conventions.
         .target(
             name: "GossipNIO",

@@ -16,6 +16,8 @@ extension GossipNode {
                 spawn { await self.exchangePushPull(state, with: address) }
             case .streamPing(let ping, let address, let deadline):
                 spawn { await self.streamPing(ping, to: address, deadline: deadline) }
+            case .sendOverStream(let payload, let address):
+                sendOverStream(payload, to: address)
             case .arm(let timer, let instant):
                 if timers.arm(timer, at: instant) { alarm.ring() }
             case .event(let event):

@@ -168,6 +168,14 @@ extension GossipNode {
         execute(effects)
     }
 
+    /// Opens a connection to `address` and writes `payload` as a `user` message on it; no answer is awaited
+    /// beyond the peer closing the stream (within the stream timeout).
+    func sendOverStream(_ payload: [UInt8], to address: NodeAddress) {
+        let framed = streamCodec.encode(.user(payload), using: &rng)
+        let timeout = configuration.settings.streamTimeout
+        spawn { _ = await self.exchange(framed, with: address, timeout: timeout) }
+    }
+
     /// Opens a connection to `address`, writes `request` and reads one answer, within `timeout`.
     nonisolated func exchange(
         _ request: [UInt8], with address: NodeAddress, timeout: Duration

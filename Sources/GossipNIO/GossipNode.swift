@@ -202,6 +202,7 @@ public actor GossipNode {
         core.serf = configuration.plainMemberlist ? nil : serf
         core.metadata = configuration.metadata
         core.store = configuration.replication
+        core.broadcastTree = configuration.broadcastTree
         return core
     }
 

@@ -51,6 +51,11 @@ public struct NodeConfiguration: Sendable {
     /// a plain member. When set, the node carries the tag `ReplicationConfiguration.capabilityTag`, which is
     /// how its peers know to replicate with it.
     public var replication: ReplicationConfiguration?
+    /// The broadcast tree (Plumtree on a HyParView overlay) that carries user events of up to 64 KiB, and the
+    /// store's rumors, among the swift-gossip members that run one (they find each other by the
+    /// `swift-gossip` tag; Serf agents still get events that fit Serf's limit Serf's way). Default: `nil`,
+    /// Serf's gossip only.
+    public var broadcastTree: BroadcastTreeConfiguration?
 
     /// Runs a plain memberlist member, without Serf's layer: it advertises delegate protocol version 0 (as a
     /// memberlist node without a delegate does), so that Go services embedding memberlist directly accept it.

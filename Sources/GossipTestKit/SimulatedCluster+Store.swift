@@ -84,7 +84,7 @@ extension SimulatedCluster {
             synchronizations[index, default: [:]][session] = result
         case .alert(let rule, let firing, _):
             alerts.append((now, index, rule, firing))
-        case .send, .arm, .maintained:
+        case .send, .arm, .maintained, .broadcast:
             break
         }
     }

@@ -66,6 +66,8 @@ public final class SimulatedCluster {
         public var packetsUndeliverable = 0
         /// Stream exchanges (push-pull, stream ping) started.
         public var streamsOpened = 0
+        /// Bytes of one-way stream messages (broadcast-tree messages too large for a datagram).
+        public var streamBytesSent = 0
     }
 
     /// A user event one node delivered to its application, with the virtual time it happened at.
@@ -88,6 +90,7 @@ public final class SimulatedCluster {
         case persisted(node: Int, epoch: Int, batch: UInt64, entries: [Replication.KeyedEntry])
         case storeRequest(node: Int, from: Int, epoch: Int, session: UInt64?, request: [UInt8])
         case storeReply(node: Int, epoch: Int, session: UInt64, reply: [UInt8]?)
+        case streamMessage(node: Int, payload: [UInt8])
     }
 
     /// The settings every node runs with.
@@ -160,14 +163,19 @@ public final class SimulatedCluster {
     var names: [String] = []
     /// Each node's tags, when the cluster runs Serf's layer.
     let tagsOfNode: ((Int) -> [String: String])?
+    /// Each node's broadcast tree, if it runs one.
+    let treeOfNode: ((Int) -> NodeCore.TreeConfiguration?)?
 
     /// A cluster of `size` nodes named `node-000`… at `127.x.y.z:7946`, none started yet. Without `serf` each
     /// node is a plain memberlist member; with it each runs Serf's layer too (`tags` gives each node's tags).
-    /// `names` gives other names (two nodes may share one, to stage a name conflict).
+    /// `names` gives other names (two nodes may share one, to stage a name conflict). `broadcastTree` gives the
+    /// nodes that carry user events and rumors on a broadcast tree their tree's configuration (`nil`: Serf's
+    /// gossip only); it needs `serf`.
     public init(
         size: Int, settings: SWIM.Settings = .lan, network: NetworkConditions = NetworkConditions(), seed: UInt64,
         serf: Serf.Configuration? = nil, store: Replication.Store.Configuration? = nil,
-        tags: ((Int) -> [String: String])? = nil, names nameOfNode: ((Int) -> String)? = nil
+        tags: ((Int) -> [String: String])? = nil, names nameOfNode: ((Int) -> String)? = nil,
+        broadcastTree: ((Int) -> NodeCore.TreeConfiguration?)? = nil
     ) {
         precondition(size > 0 && size < 1 << 24, "a simulated cluster has 1 to 16,777,215 nodes")
         var configuration = NodeCore.Configuration()
@@ -176,6 +184,7 @@ public final class SimulatedCluster {
         configuration.store = store
         self.configuration = configuration
         self.tagsOfNode = tags
+        self.treeOfNode = broadcastTree
         self.settings = settings
         self.network = network
         self.seed = seed
@@ -193,7 +202,8 @@ public final class SimulatedCluster {
             self.names.append(name)
             cores.append(
                 Self.makeCore(
-                    index, name: name, configuration: configuration, tags: tags, snapshot: nil, replica: nil, at: .zero)
+                    index, name: name, configuration: configuration, tags: tags, tree: broadcastTree, snapshot: nil,
+                    replica: nil, at: .zero)
             )
             generators.append(SeededRandom(seed: seed, stream: UInt64(index)))
         }
@@ -214,16 +224,18 @@ public final class SimulatedCluster {
     /// A core for node `index`, with its tags.
     func makeCore(_ index: Int, name: String, snapshot: Serf.Snapshot?, replica: Replication.Replica?) -> NodeCore {
         Self.makeCore(
-            index, name: name, configuration: configuration, tags: tagsOfNode, snapshot: snapshot, replica: replica,
-            at: now)
+            index, name: name, configuration: configuration, tags: tagsOfNode, tree: treeOfNode, snapshot: snapshot,
+            replica: replica, at: now)
     }
 
     static func makeCore(
         _ index: Int, name: String, configuration: NodeCore.Configuration, tags: ((Int) -> [String: String])?,
-        snapshot: Serf.Snapshot?, replica: Replication.Replica?, at now: Instant
+        tree: ((Int) -> NodeCore.TreeConfiguration?)?, snapshot: Serf.Snapshot?, replica: Replication.Replica?,
+        at now: Instant
     ) -> NodeCore {
         var configuration = configuration
         if let tags = tags?(index) { configuration.serf?.tags = tags }
+        if let tree { configuration.broadcastTree = tree(index) }
         guard
             let core = try? NodeCore(
                 name: name, address: Self.address(ofNode: index), configuration: configuration, restoring: snapshot,
@@ -472,6 +484,8 @@ public final class SimulatedCluster {
             guard epoch == epochs[target] else { return }
             effects = cores[target].exchangeAnswered(
                 session: session, reply: reply, at: now, using: &generators[target])
+        case .streamMessage(_, let payload):
+            effects = cores[target].receiveStreamMessage(payload, at: now, using: &generators[target])
         }
         apply(effects, from: target)
     }
@@ -485,6 +499,12 @@ public final class SimulatedCluster {
                 openPushPull(state, from: index, to: address)
             case .streamPing(let ping, let address, let deadline):
                 openStreamPing(ping, from: index, to: address, deadline: deadline)
+            case .sendOverStream(let payload, let address):
+                traffic.streamsOpened += 1
+                traffic.streamBytesSent += payload.count
+                // Lost with its receiver or to a partition, as a connection that cannot be made.
+                guard let receiver = indexByAddress[address], group[index] == group[receiver] else { continue }
+                deliverStream(.streamMessage(node: receiver, payload: payload))
             case .arm(let timer, let instant):
                 scheduler.schedule(.timer(node: index, epoch: epochs[index], timer: timer), at: instant)
             case .event(let event):
@@ -618,7 +638,7 @@ extension SimulatedCluster.Event {
         case .start(let node, _), .timer(let node, _, _), .datagram(let node, _, _),
             .pushPullRequest(let node, _, _, _), .pushPullReply(let node, _, _, _),
             .streamPingResult(let node, _, _, _), .persisted(let node, _, _, _), .storeRequest(let node, _, _, _, _),
-            .storeReply(let node, _, _, _):
+            .storeReply(let node, _, _, _), .streamMessage(let node, _):
             return node
         }
     }

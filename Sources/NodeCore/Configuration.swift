@@ -1,3 +1,4 @@
+import Broadcast
 import MemberlistWire
 import Replication
 import SWIM
@@ -15,6 +16,10 @@ extension NodeCore {
         /// The replicated key-value store and the aggregates (it needs Serf's layer: replicating members find each
         /// other by a tag); `nil` for a node that does not replicate. Default: `nil`.
         public var store: Replication.Store.Configuration?
+        /// The broadcast tree that carries user events (up to ``TreeConfiguration/userEventSizeLimit`` bytes) and
+        /// the store's rumors among the swift-gossip members (it needs Serf's layer: they find each other by a
+        /// tag); `nil` for Serf's own gossip only. Default: `nil`.
+        public var broadcastTree: TreeConfiguration?
         /// The metadata of a plain memberlist member (with Serf's layer the tags are the metadata). Default: none.
         public var metadata: [UInt8] = []
         /// How long a graceful leave waits for its announcement to go out before the node stops anyway (Serf's
@@ -45,6 +50,8 @@ extension NodeCore {
         case serf(Serf.Timer)
         /// The replicated store's.
         case store(Replication.Store.Timer)
+        /// The broadcast tree's.
+        case tree(Broadcast.BroadcastNode<String>.Timer)
         /// The next step of a graceful leave.
         case leave(LeaveStep)
     }

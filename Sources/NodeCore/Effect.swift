@@ -16,6 +16,9 @@ extension NodeCore {
         /// Send `ping` over a stream to `address` and report the outcome to
         /// ``NodeCore/streamPingCompleted(sequenceNumber:acknowledged:at:using:)`` no later than `deadline`.
         case streamPing(SWIM.Ping, to: NodeAddress, deadline: Instant)
+        /// Open a stream to `address` and send this `user` message on it (a broadcast-tree message too large for
+        /// a datagram); no answer comes.
+        case sendOverStream([UInt8], to: NodeAddress)
         /// Call ``NodeCore/fire(_:at:using:)`` with `timer` at `instant`.
         case arm(Timer, at: Instant)
         /// A membership change, as Serf lists members when Serf's layer runs (failed and left members stay until

@@ -7,15 +7,26 @@ import Serf
 /// memberlist's for a plain member (metadata, broadcasts).
 extension NodeCore {
     /// Sends a user event to every member; it is delivered here first. See
-    /// `Serf.Layer.sendUserEvent(name:payload:coalesce:at:)`.
+    /// `Serf.Layer.sendUserEvent(name:payload:coalesce:sizeLimit:at:)`. With the broadcast tree it goes on the
+    /// tree (and Serf's way too while Serf agents are members and it fits Serf's limit).
     ///
-    /// - Throws: `Serf.CommandError` when it is over Serf's size limit or Serf's layer is off.
+    /// - Throws: `Serf.CommandError` when it is over the size limit (Serf's 512 bytes, or the tree's
+    ///   ``TreeConfiguration/userEventSizeLimit``) or Serf's layer is off.
     public mutating func sendUserEvent(
         name: String, payload: [UInt8], coalesce: Bool = true, at now: Instant,
         using rng: inout some RandomNumberGenerator
     ) throws(Serf.CommandError) -> [Effect] {
         guard !hasStopped, serf != nil else { throw Self.notRunningSerf }
-        absorb(try serf!.sendUserEvent(name: name, payload: payload, coalesce: coalesce, at: now), at: now, using: &rng)
+        guard let tree = configuration.broadcastTree, broadcastTree != nil else {
+            absorb(
+                try serf!.sendUserEvent(name: name, payload: payload, coalesce: coalesce, at: now), at: now,
+                using: &rng)
+            return takeEffects()
+        }
+        let serfEffects = try serf!.sendUserEvent(
+            name: name, payload: payload, coalesce: coalesce, sizeLimit: tree.userEventSizeLimit, at: now)
+        let fitsSerf = name.utf8.count + payload.count <= Serf.userEventSizeLimit
+        absorbTreeEvent(serfEffects, originated: true, fitsSerf: fitsSerf, at: now, using: &rng)
         return takeEffects()
     }
 

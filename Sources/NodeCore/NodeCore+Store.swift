@@ -17,7 +17,7 @@ extension NodeCore {
     {
         guard store != nil else { throw Self.notReplicating }
         let (write, storeEffects) = try store!.put(key, value, at: now)
-        absorb(storeEffects)
+        absorb(storeEffects, at: now)
         return (write, takeEffects())
     }
 
@@ -27,7 +27,7 @@ extension NodeCore {
     {
         guard store != nil else { throw Self.notReplicating }
         let (write, storeEffects) = try store!.delete(key, at: now)
-        absorb(storeEffects)
+        absorb(storeEffects, at: now)
         return (write, takeEffects())
     }
 
@@ -37,7 +37,7 @@ extension NodeCore {
     {
         guard store != nil else { throw Self.notReplicating }
         let (write, storeEffects) = try store!.increment(name, by: amount, at: now)
-        absorb(storeEffects)
+        absorb(storeEffects, at: now)
         return (write, takeEffects())
     }
 
@@ -47,7 +47,7 @@ extension NodeCore {
         -> [Effect]
     {
         guard store != nil else { throw Self.notReplicating }
-        absorb(try store!.setAggregate(name, value, at: now))
+        absorb(try store!.setAggregate(name, value, at: now), at: now)
         return takeEffects()
     }
 
@@ -64,14 +64,14 @@ extension NodeCore {
     ) throws(Replication.StoreError) -> (session: UInt64?, effects: [Effect]) {
         guard store != nil else { throw Self.notReplicating }
         let (session, storeEffects) = store!.synchronize(with: peer, at: now, using: &rng)
-        absorb(storeEffects)
+        absorb(storeEffects, at: now)
         return (session, takeEffects())
     }
 
     /// Drops expired tombstones now and offers the log's compaction.
     public mutating func maintainStore(at now: Instant) -> [Effect] {
         guard store != nil else { return [] }
-        absorb(store!.maintain(at: now))
+        absorb(store!.maintain(at: now), at: now)
         return takeEffects()
     }
 
@@ -80,7 +80,7 @@ extension NodeCore {
         batch: UInt64, failure: Replication.StoreError?, at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> [Effect] {
         guard store != nil else { return [] }
-        absorb(store!.persisted(batch: batch, failure: failure, at: now, using: &rng))
+        absorb(store!.persisted(batch: batch, failure: failure, at: now, using: &rng), at: now)
         return takeEffects()
     }
 
@@ -89,7 +89,7 @@ extension NodeCore {
         session: UInt64, reply: [UInt8]?, at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> [Effect] {
         guard store != nil else { return [] }
-        absorb(store!.exchangeAnswered(session: session, reply: reply, at: now, using: &rng))
+        absorb(store!.exchangeAnswered(session: session, reply: reply, at: now, using: &rng), at: now)
         return takeEffects()
     }
 
@@ -99,7 +99,7 @@ extension NodeCore {
     {
         guard store != nil, request.first == ReplicationPayload.sync else { return (nil, []) }
         let (reply, storeEffects) = store!.answer(request, at: now)
-        absorb(storeEffects)
+        absorb(storeEffects, at: now)
         return (reply, takeEffects())
     }
 
@@ -112,9 +112,13 @@ extension NodeCore {
     // MARK: - Routing
 
     /// Passes the store's datagrams and timers to the shell as the node's own, and the rest as they are.
-    mutating func absorb(_ storeEffects: [Replication.Store.Effect]) {
+    mutating func absorb(_ storeEffects: [Replication.Store.Effect], at now: Instant) {
         for effect in storeEffects {
             switch effect {
+            case .broadcast(let payload):
+                // Carried now; a neighbour found unreachable is replaced at the next input.
+                guard broadcastTree != nil else { continue }
+                _ = carry(broadcastTree!.broadcast(payload, at: now).effects, at: now)
             case .send(let payload, let peer):
                 effects.append(.send([.user(payload)], to: peer.address, destination: peer.name))
             case .arm(let timer, let instant):

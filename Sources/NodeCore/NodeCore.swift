@@ -1,3 +1,4 @@
+import Broadcast
 import GossipCore
 import MemberlistWire
 import Replication
@@ -28,6 +29,11 @@ public struct NodeCore: Sendable {
     public internal(set) var serf: Serf.Layer?
     /// The replicated store; `nil` for a node that does not replicate.
     public internal(set) var store: Replication.Store?
+    /// The broadcast tree (Plumtree on HyParView) among the swift-gossip members; `nil` unless
+    /// ``Configuration/broadcastTree`` asks for it.
+    public internal(set) var broadcastTree: Broadcast.BroadcastNode<String>?
+    /// What the broadcast tree's messages cost, and the malformed ones dropped.
+    public internal(set) var treeStatistics = TreeStatistics()
     /// The configuration the core runs with.
     public let configuration: Configuration
     /// Where a graceful leave is, if one has begun.
@@ -38,6 +44,19 @@ public struct NodeCore: Sendable {
     var effects: [Effect] = []
     /// Seeds of a join whose push-pull has not completed: their events are history to this node.
     var joinsInFlight: Set<NodeAddress> = []
+    /// The live members that carry the tree, and where they are.
+    var treeAddresses: [String: NodeAddress] = [:]
+    /// Live members that do not carry the tree (Serf agents among them): while there are any, user events that
+    /// fit Serf's limit also go Serf's way.
+    var plainMembers: Set<String> = []
+    /// Whether this node has asked to join the overlay (it asks again at a shuffle while it has no neighbour).
+    var treeJoinSent = false
+    /// Tree peers whose address membership has not told yet (a node that joined through another may send to
+    /// this one before its `alive` arrived here): their messages wait, until the address is known or
+    /// ``TreeConfiguration/addressWait`` has passed (then the peer is reported failed to the overlay).
+    var treeMessagesAwaitingAddress: [String: (since: Instant, messages: [[UInt8]])] = [:]
+    /// Tree peers to report failed to the overlay at the next input.
+    var unreachableTreePeers: [String] = []
 
     /// A node called `name`, reached at `address`, that knows only itself. With Serf's layer its metadata is its
     /// tags (with the replication capability when it runs a store); `snapshot` restores Serf's clocks from a
@@ -52,11 +71,20 @@ public struct NodeCore: Sendable {
         var settings = configuration.settings
         let metadata: [UInt8]
         if var serfConfiguration = configuration.serf {
+            var capabilities: [String] = []
             if var storeConfiguration = configuration.store {
-                serfConfiguration.tags[Replication.Store.Configuration.capabilityTag] =
-                    Replication.Store.Configuration.capabilityValue
+                capabilities.append(Replication.Store.Configuration.capabilityValue)
                 storeConfiguration.datagramBytes = settings.udpBufferSize - settings.packetOverhead - 64
+                storeConfiguration.rumorsOverBroadcast = configuration.broadcastTree != nil
                 store = Replication.Store(name: name, configuration: storeConfiguration, restoring: replica)
+            }
+            if let tree = configuration.broadcastTree {
+                capabilities.append(TreeConfiguration.capabilityValue)
+                broadcastTree = Broadcast.BroadcastNode(me: name, overlay: tree.overlay, tree: tree.tree)
+            }
+            if !capabilities.isEmpty {
+                serfConfiguration.tags[Replication.Store.Configuration.capabilityTag] = capabilities.joined(
+                    separator: ",")
             }
             metadata = try SerfTags.encode(serfConfiguration.tags)
             serf = Serf.Layer(name: name, configuration: serfConfiguration, restoring: snapshot)
@@ -91,7 +119,8 @@ public struct NodeCore: Sendable {
     public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
         absorb(membership.start(at: now, using: &rng), at: now, using: &rng)
         if serf != nil { absorb(serf!.start(at: now), at: now, using: &rng) }
-        if store != nil { absorb(store!.start(at: now, using: &rng)) }
+        if store != nil { absorb(store!.start(at: now, using: &rng), at: now) }
+        if broadcastTree != nil { route(broadcastTree!.start(at: now, using: &rng), at: now, using: &rng) }
         return takeEffects()
     }
 
@@ -140,7 +169,11 @@ public struct NodeCore: Sendable {
         for message in messages {
             if case .user(let payload) = message {
                 if ReplicationPayload.isReplication(payload) {
-                    if store != nil { absorb(store!.receive(payload, from: sender, at: now, using: &rng)) }
+                    if store != nil { absorb(store!.receive(payload, from: sender, at: now, using: &rng), at: now) }
+                    continue
+                }
+                if TreeWire.isTree(payload) {
+                    receiveTree(payload, at: now, using: &rng)
                     continue
                 }
                 if serf != nil {
@@ -173,7 +206,16 @@ public struct NodeCore: Sendable {
                 absorb(serf!.fire(timer, membership: membership, at: now, using: &rng), at: now, using: &rng)
             }
         case .store(let timer):
-            if store != nil { absorb(store!.fire(timer, at: now, using: &rng)) }
+            if store != nil { absorb(store!.fire(timer, at: now, using: &rng), at: now) }
+        case .tree(let timer):
+            guard broadcastTree != nil else { break }
+            route(broadcastTree!.fire(timer, at: now, using: &rng), at: now, using: &rng)
+            // A node left with no neighbour (its join was lost, or every neighbour failed) joins again.
+            if timer == .overlay(.shuffle), broadcastTree!.overlay.activeView.isEmpty,
+                let contact = treeAddresses.keys.sorted().randomElement(using: &rng)
+            {
+                route(broadcastTree!.join(through: contact), at: now, using: &rng)
+            }
         case .leave(.announce):
             announceLeave(at: now, using: &rng)
         case .leave(.timeout):
@@ -218,10 +260,16 @@ public struct NodeCore: Sendable {
         return takeEffects()
     }
 
-    /// A `user` message that arrived on a stream (Serf sends its push-pull state this way on a join).
+    /// A `user` message that arrived on a stream: the broadcast tree's (a message too large for a datagram), or
+    /// Serf's push-pull state (Serf sends it this way on a join).
     public mutating func receiveStreamMessage(
         _ payload: [UInt8], at now: Instant, using rng: inout some RandomNumberGenerator
     ) -> [Effect] {
+        guard !hasStopped else { return [] }
+        if TreeWire.isTree(payload) {
+            receiveTree(payload, at: now, using: &rng)
+            return takeEffects()
+        }
         mergeUserState(payload, joining: false, at: now, using: &rng)
         return takeEffects()
     }
@@ -260,6 +308,7 @@ public struct NodeCore: Sendable {
             case .event(let event):
                 if case .leaveCompleted = event, leavePhase == .announce { linger(at: now) }
                 if store != nil { observeReplicatingPeer(event) }
+                if broadcastTree != nil { observeTreePeer(event, at: now, using: &rng) }
                 if serf != nil {
                     absorb(serf!.observe(event, membership: membership, at: now, using: &rng), at: now, using: &rng)
                 } else {

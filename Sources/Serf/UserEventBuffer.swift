@@ -34,13 +34,18 @@ extension Serf {
         }
 
         /// The buffer's slots as Serf's push-pull carries them (Serf's `Events`: every slot, `nil` where none is
-        /// filled), so that members apart during a partition catch up on each other's events when it heals.
+        /// filled), so that members apart during a partition catch up on each other's events when it heals. An
+        /// event over ``Serf/userEventSizeLimit`` (one a broadcast tree carried) stays out: Serf agents never get
+        /// such events, and push-pulls stay small.
         public var slots: [SerfMessage.EventsAtTime?] {
             ring.map { slot in
                 slot.map {
                     SerfMessage.EventsAtTime(
                         lamportTime: $0.lamportTime,
-                        events: $0.events.map { SerfMessage.EventRecord(name: $0.name, payload: $0.payload) })
+                        events: $0.events.lazy.filter {
+                            $0.name.utf8.count + $0.payload.count <= Serf.userEventSizeLimit
+                        }
+                        .map { SerfMessage.EventRecord(name: $0.name, payload: $0.payload) })
                 }
             }
         }

@@ -81,12 +81,21 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Flag(
         help: """
-            Run a plain memberlist member, without Serf's layer, so that Go services embedding memberlist             accept it (no events, queries, tags or store).
+            Run a plain memberlist member, without Serf's layer, so that Go services embedding memberlist \
+            accept it (no events, queries, tags or store).
             """)
     var plainMemberlist = false
 
     @Flag(help: "Keep no network coordinates and send none in acks (as serf's -disable-coordinates).")
     var disableCoordinates = false
+
+    @Option(
+        help: """
+            How user events and store rumors travel: serf (Serf's gossip; events up to 512 bytes) or plumtree (a \
+            broadcast tree among swift-gossip agents; events up to 64 KiB, Serf agents still get those that fit \
+            Serf's way). Default: serf.
+            """)
+    var broadcast: String?
 
     @Option(help: "How long failed members stay listed before they are reaped. Default: 24h.")
     var reconnectTimeout: String?
@@ -105,7 +114,7 @@ struct AgentCommand: AsyncParsableCommand {
             A JSON file with any of: node_name, bind, advertise, start_join, encrypt_key, keyring_file, tags, \
             profile, rpc_addr, metrics_addr, http_addr, log_level, data_dir, anti_entropy_interval, alerts, \
             reconnect_interval, reconnect_timeout, tombstone_timeout, rpc_auth, snapshot_path, rejoin_after_leave, \
-            plain_memberlist, disable_coordinates. \
+            plain_memberlist, disable_coordinates, broadcast. \
             Flags override it.
             """)
     var config: String?
@@ -140,6 +149,7 @@ struct AgentCommand: AsyncParsableCommand {
         if rejoin { settings.rejoinAfterLeave = true }
         if plainMemberlist { settings.plainMemberlist = true }
         if disableCoordinates { settings.disableCoordinates = true }
+        if let broadcast { settings.broadcast = broadcast }
         try settings.validate()
         return settings
     }
@@ -169,6 +179,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.replication = settings.plainMemberlist ? nil : try settings.replication()
         configuration.plainMemberlist = settings.plainMemberlist
         configuration.disableCoordinates = settings.disableCoordinates
+        configuration.broadcastTree = try settings.broadcastTree()
         configuration.snapshotPath = settings.snapshotPath
         (configuration.reconnectTimeout, configuration.tombstoneTimeout) = try settings.memberTimeouts()
         configuration.logBroadcast = broadcast

@@ -45,12 +45,15 @@ struct AgentSettings: Equatable {
     var plainMemberlist = false
     /// Keep no network coordinates (Serf's `disable_coordinates`).
     var disableCoordinates = false
+    /// How user events and rumors travel (`broadcast`): `serf` or `plumtree`.
+    var broadcast = "serf"
 
     static let keys: Set<String> = [
         "node_name", "bind", "advertise", "start_join", "encrypt_key", "keyring_file", "tags", "profile", "rpc_addr",
         "metrics_addr", "http_addr", "log_level", "data_dir", "anti_entropy_interval", "alerts",
         "reconnect_interval", "rpc_auth", "snapshot_path", "rejoin_after_leave",
         "reconnect_timeout", "tombstone_timeout", "plain_memberlist", "disable_coordinates",
+        "broadcast",
     ]
 
     /// Reads a configuration file; every error names the file and the key.
@@ -121,6 +124,7 @@ struct AgentSettings: Equatable {
         if let value = try string("reconnect_timeout") { settings.reconnectTimeout = value }
         if let value = try string("tombstone_timeout") { settings.tombstoneTimeout = value }
         settings.snapshotPath = try string("snapshot_path")
+        if let value = try string("broadcast") { settings.broadcast = value }
         func flag(_ key: String) throws -> Bool? {
             guard let value = entries[key] else { return nil }
             guard case .bool(let flag) = value else {
@@ -154,6 +158,7 @@ struct AgentSettings: Equatable {
         if let advertise { _ = try AddressArgument.parse(advertise, option: "advertise") }
         _ = try loadKeyring()
         _ = try replication()
+        _ = try broadcastTree()
         _ = try alertRules()
         _ = try protocolSettings()
         _ = try memberTimeouts()
@@ -186,6 +191,21 @@ struct AgentSettings: Equatable {
         }
         do { return try Keyring(keys: keys) } catch {
             throw ValidationError("the keyring file \(keyringFile): \(error)")
+        }
+    }
+
+    /// The broadcast tree these settings ask for: `nil` for Serf's gossip.
+    func broadcastTree() throws -> BroadcastTreeConfiguration? {
+        switch broadcast {
+        case "serf": return nil
+        case "plumtree":
+            guard !plainMemberlist else {
+                throw ValidationError(
+                    "--broadcast plumtree needs Serf's layer: a plain memberlist member has no events")
+            }
+            return BroadcastTreeConfiguration()
+        default:
+            throw ValidationError("--broadcast must be serf or plumtree, not '\(broadcast)'")
         }
     }
 

@@ -159,9 +159,7 @@ extension GossipNode {
                 await self.exchangeAnswered(session: session, reply: reply)
             }
         case .push(let request, let peer):
-            let framed = streamCodec.encode(.user(request), using: &rng)
-            let timeout = configuration.settings.streamTimeout
-            spawn { _ = await self.exchange(framed, with: peer.address, timeout: timeout) }
+            sendOverStream(request, to: peer.address)
         case .changed(let changes):
             notifyWatchers(changes)
         case .acknowledged(let write, let result):
@@ -192,7 +190,7 @@ extension GossipNode {
             if let replicaFile, replicaFile.wantsCompaction(liveRecordBytes: liveBytes), let store = core?.store {
                 persistJobs.continuation.yield(.compact(store.durableImage))
             }
-        case .send, .arm:
+        case .send, .arm, .broadcast:
             break  // the core turns these into the node's own
         }
     }
@@ -290,6 +288,11 @@ struct KeyValueWatcher {
 public typealias KeyValueError = Replication.StoreError
 /// How a node replicates (see `Replication.Store.Configuration`).
 public typealias ReplicationConfiguration = Replication.Store.Configuration
+
+/// How a node carries user events and rumors on a broadcast tree (``NodeConfiguration/broadcastTree``).
+public typealias BroadcastTreeConfiguration = NodeCore.TreeConfiguration
+/// What a node's broadcast tree sent and dropped (``GossipNode/broadcastTreeStatistics``).
+public typealias BroadcastTreeStatistics = NodeCore.TreeStatistics
 /// A store's replication counters (see `Replication.Store.Statistics`).
 public typealias ReplicationStatistics = Replication.Store.Statistics
 /// A change a store applied (see `Replication.KeyValueChange`).

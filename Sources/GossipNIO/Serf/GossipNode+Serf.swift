@@ -40,6 +40,16 @@ extension GossipNode {
     /// as last seen, until they are reaped.
     public var clusterMembers: [SWIM.Member] { core?.members ?? [] }
 
+    /// What the broadcast tree sent and dropped; `nil` when the node runs none
+    /// (``NodeConfiguration/broadcastTree``).
+    public var broadcastTreeStatistics: BroadcastTreeStatistics? {
+        guard core?.broadcastTree != nil else { return nil }
+        return core?.treeStatistics
+    }
+
+    /// This node's neighbours on the broadcast tree's overlay (empty without a tree).
+    public var broadcastTreeNeighbors: [String] { core?.broadcastTree?.overlay.activeView ?? [] }
+
     /// Serf's status of `name` (`alive`, `leaving`, `left`, `failed`), if it is listed.
     public func serfStatus(of name: String) -> Serf.MemberReaper.Status? { core?.serf?.status(of: name) }
 

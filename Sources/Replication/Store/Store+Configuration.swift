@@ -39,6 +39,11 @@ extension Replication.Store {
         /// interval; the estimate of 1,000 nodes is within 10⁻⁶ after about 30).
         public var aggregationRoundsPerEpoch = 40
 
+        /// Whether the node's broadcast tree (Plumtree) carries each local write to every replica, instead of the
+        /// store's own rumor rounds; anti-entropy still repairs whatever a broadcast missed. A node core sets it
+        /// when it runs a tree. Default: `false`.
+        public var rumorsOverBroadcast = false
+
         /// Room for replication messages in one datagram, in bytes: the UDP buffer less the packet layers (a node
         /// core sets it from its settings). Default: 1,272 (memberlist's 1,400 less encryption and a margin).
         public var datagramBytes = 1_272

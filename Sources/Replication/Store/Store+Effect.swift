@@ -15,6 +15,10 @@ extension Replication.Store {
         /// Open a stream to `peer` and send this request (an update too large for a datagram); the answer does
         /// not matter.
         case push([UInt8], to: Peer)
+        /// Broadcast this rumor (a replication payload) to every replica over the node's broadcast tree
+        /// (``Configuration/rumorsOverBroadcast``); each replica hands it to
+        /// ``Replication/Store/receive(_:from:at:using:)``.
+        case broadcast([UInt8])
         /// Call ``Replication/Store/fire(_:at:using:)`` with `timer` at `instant`.
         case arm(Timer, at: Instant)
         /// Entries became durable and visible: changes for the store's watchers (counters by name, with their

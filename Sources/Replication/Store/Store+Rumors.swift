@@ -3,8 +3,15 @@ import GossipCore
 
 extension Replication.Store {
     /// Starts a rumor for `item` when it fits in a datagram; a larger one is pushed to a few peers over a stream
-    /// at once (anti-entropy carries it the rest of the way).
+    /// at once (anti-entropy carries it the rest of the way). With ``Configuration/rumorsOverBroadcast`` the node's
+    /// broadcast tree carries it to every replica instead.
     mutating func spread(_ item: Replication.KeyedEntry, using rng: inout some RandomNumberGenerator) {
+        if configuration.rumorsOverBroadcast {
+            effects.append(
+                .broadcast(
+                    ReplicationPayload.wrap(ReplicationPayload.rumor, Replication.SyncMessage.rumor([item]).encode())))
+            return
+        }
         if Replication.SyncMessage.encodedSize(of: item) + Replication.SyncMessage.listHeaderBytes + 1
             <= configuration.datagramBytes
         {

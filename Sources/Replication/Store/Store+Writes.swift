@@ -146,7 +146,9 @@ extension Replication.Store {
         var winners: [Replication.KeyedEntry] = []
         for item in done.entries where apply(item) { winners.append(item) }
         if done.origin == .rumor { statistics.rumorEntriesApplied += winners.count }
-        if done.origin != .antiEntropy {
+        // What anti-entropy brought is not news; what a rumor brought is passed on, unless a broadcast tree
+        // carries rumors (it passes them on itself).
+        if done.origin == .local || (done.origin == .rumor && !configuration.rumorsOverBroadcast) {
             for item in winners { spread(item, using: &rng) }
         }
         notifyWatchers(winners, origin: done.origin)

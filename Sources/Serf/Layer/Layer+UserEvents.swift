@@ -7,20 +7,32 @@ extension Serf.Layer {
     /// Sends a user event to every member: delivered here first, then gossiped. With `coalesce`, receivers that
     /// coalesce keep only the newest event of a name within a window.
     ///
-    /// - Throws: ``Serf/CommandError`` when the name and payload are over ``Serf/userEventSizeLimit``.
+    /// `sizeLimit` is Serf's unless the event travels another way (a broadcast tree carries larger ones).
+    ///
+    /// - Throws: ``Serf/CommandError`` when the name and payload are over `sizeLimit`
+    ///   (``Serf/userEventSizeLimit`` by default).
     public mutating func sendUserEvent(
-        name eventName: String, payload: [UInt8], coalesce: Bool = true, at now: Instant
+        name eventName: String, payload: [UInt8], coalesce: Bool = true, sizeLimit: Int = Serf.userEventSizeLimit,
+        at now: Instant
     ) throws(Serf.CommandError) -> [Serf.Effect] {
         let size = eventName.utf8.count + payload.count
-        guard size <= Serf.userEventSizeLimit else {
+        guard size <= sizeLimit else {
             throw Serf.CommandError(
-                "user event is \(size) bytes (name and payload), over the limit of \(Serf.userEventSizeLimit)")
+                "user event is \(size) bytes (name and payload), over the limit of \(sizeLimit)")
         }
         let event = SerfMessage.UserEvent(
             lamportTime: eventClock.stamp(), name: eventName, payload: payload, coalesce: coalesce)
         _ = recentEvents.record(.init(name: eventName, payload: payload), at: event.lamportTime, clock: eventClock.time)
         effects.append(.broadcast(SerfMessage.userEvent(event).encode(), key: Self.broadcastKey(of: event)))
         deliver(event, at: now)
+        return takeEffects()
+    }
+
+    /// A user event that arrived another way than Serf's gossip (a broadcast tree): taken and delivered once,
+    /// as one gossiped would be, with the ``Serf/Effect/broadcast(_:key:)`` that would pass it on Serf's way
+    /// (the caller decides whether it should). An event this node has seen, or older than its join, is ignored.
+    public mutating func receiveUserEvent(_ event: SerfMessage.UserEvent, at now: Instant) -> [Serf.Effect] {
+        receive(event, payload: nil, at: now)
         return takeEffects()
     }
 
