@@ -101,7 +101,7 @@ let package = Package(
             name: "gossip",
             dependencies: [
                 "GossipCore", "SWIM", "GossipTestKit", "Dissemination", "GossipSimulator", "GossipScenarios",
-                "Replication", "GossipStorage", "GossipNIO", "MemberlistWire", "Serf",
+                "Replication", "GossipStorage", "GossipNIO", "MemberlistWire", "Serf", "NodeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure how fast the project's engines run.",
         subcommands: [
             SWIMClusterBench.self, SpreadBench.self, MerkleBench.self, StoreBench.self, WireBench.self,
-            KeyValueBench.self, VivaldiBench.self,
+            KeyValueBench.self, VivaldiBench.self, TreeBench.self,
         ],
         defaultSubcommand: SWIMClusterBench.self)
 }

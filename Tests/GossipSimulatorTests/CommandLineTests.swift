@@ -96,6 +96,18 @@ struct AgentErrorTests {
         #expect(error.contains(mention), "\(error)")
     }
 
+    @Test("--broadcast takes serf or plumtree, and plumtree needs Serf's layer")
+    func broadcastMode() throws {
+        let (status, _, error) = try runGossip(["agent", "--node", "x", "--broadcast", "flood"])
+        #expect(status == 2)
+        #expect(error.contains("--broadcast must be serf or plumtree, not 'flood'"), "\(error)")
+        let (plainStatus, _, plainError) = try runGossip([
+            "agent", "--node", "x", "--broadcast", "plumtree", "--plain-memberlist",
+        ])
+        #expect(plainStatus == 2)
+        #expect(plainError.contains("--broadcast plumtree needs Serf's layer"), "\(plainError)")
+    }
+
     @Test("a join address whose port is out of range says so, rather than that it does not resolve")
     func joinPort() throws {
         let (status, _, error) = try runGossip(["agent", "--node", "x", "--join", "127.0.0.1:99999"])
