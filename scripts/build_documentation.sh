@@ -3,7 +3,7 @@
 # and fails if DocC warns about anything (a broken symbol link, a missing article).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(GossipCore SWIM MemberlistWire Serf Replication NodeCore GossipStorage Dissemination GossipTestKit
+targets=(GossipCore SWIM MemberlistWire Serf Replication NodeCore GossipStorage Dissemination Broadcast GossipTestKit
     GossipSimulator GossipScenarios GossipNIO)
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -1,3 +1,4 @@
+import Foundation
 import GossipSimulator
 import GossipTestKit
 import Testing
@@ -46,5 +47,39 @@ struct BroadcastSimulationTests {
         }
         #expect(first.outcomes == second.outcomes)
         #expect(first.events == second.events)
+    }
+}
+
+/// Bimodal Multicast in lockstep rounds against its Markov chain.
+@Suite("Bimodal Multicast against its analysis")
+struct PbcastSimulationTests {
+    @Test("the chain is a distribution; with a reliable multicast everyone delivers; without one, the sender alone")
+    func chainEdges() {
+        var configuration = PbcastSimulation.Configuration()
+        let theory = PbcastSimulation.theory(configuration)
+        #expect(abs(theory.reduce(0, +) - 1) < 1e-9)
+        configuration.multicastReach = 1
+        #expect(PbcastSimulation.theory(configuration).last! > 0.999_999)
+        configuration.multicastReach = 0
+        configuration.senderCrash = 1
+        configuration.runs = 200
+        #expect(PbcastSimulation.theory(configuration)[0] == 1)
+        #expect(PbcastSimulation(configuration: configuration).run()[0] == 200, "nobody ever hears of it")
+    }
+
+    @Test("one digest infects at most one member: the exact chain stalls less often than the binomial one")
+    func occupancyAgainstBinomial() {
+        var configuration = PbcastSimulation.Configuration()
+        configuration.fanout = 1
+        configuration.multicastReach = 0
+        configuration.senderCrash = 0
+        configuration.rounds = 1
+        // One holder, one digest: at most one new member, with chance (1 − loss)³ · 49/49.
+        let exact = PbcastSimulation.theory(configuration)
+        #expect(abs(exact[1] - pow(0.95, 3)) < 1e-12)
+        #expect(exact[2...].allSatisfy { $0 == 0 })
+        let binomial = PbcastSimulation.theory(configuration, independent: true)
+        #expect(binomial[2] > 0)
+        #expect(binomial[0] > exact[0])
     }
 }

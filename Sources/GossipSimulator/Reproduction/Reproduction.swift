@@ -84,7 +84,7 @@ public struct Reproduction: Sendable, Hashable, Codable {
     }
 
     /// The names `gossip sim reproduce` accepts.
-    public static let names = ["demers", "spreading", "swim", "lifeguard", "plumtree"]
+    public static let names = ["demers", "spreading", "swim", "lifeguard", "plumtree", "pbcast"]
 }
 
 /// A named curve: x and y values of equal length.
@@ -115,6 +115,7 @@ extension Reproduction {
         case "lifeguard":
             return quick ? .lifeguard(nodes: 40, duration: .seconds(120), seed: seed) : .lifeguard(seed: seed)
         case "plumtree": return quick ? .plumtree(nodes: 1_000, seed: seed) : .plumtree(seed: seed)
+        case "pbcast": return quick ? .pbcast(runs: 1_000, seed: seed) : .pbcast(seed: seed)
         default: return nil
         }
     }
@@ -139,6 +140,18 @@ extension Reproduction {
                 Plot(
                     title: "Periods until a crashed member is first probed", xLabel: "run (sorted)",
                     yLabel: "protocol periods", series: series)
+            ]
+        case "plumtree":
+            return [
+                Plot(
+                    title: "Reliability of each broadcast after a share of the nodes fail at once",
+                    xLabel: "broadcast", yLabel: "share of the survivors delivering", series: series)
+            ]
+        case "pbcast":
+            return [
+                Plot(
+                    title: "How many members deliver a message whose multicast mostly failed",
+                    xLabel: "members delivering", yLabel: "probability", series: series, logarithmicY: true)
             ]
         default:
             return [

@@ -6,10 +6,10 @@ import GossipSimulator
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
-        abstract: "Reproduce a classic paper's figures: demers, spreading, swim, lifeguard or plumtree.",
+        abstract: "Reproduce a classic paper's figures: demers, spreading, swim, lifeguard, plumtree or pbcast.",
         discussion: "Prints paper value, measured value, tolerance and verdict per row; exits 1 if any row fails.")
 
-    @Argument(help: "demers, spreading, swim, lifeguard or plumtree.")
+    @Argument(help: "demers, spreading, swim, lifeguard, plumtree or pbcast.")
     var name: String
 
     @Flag(help: "A reduced size that runs in seconds (what the test suite runs).")
