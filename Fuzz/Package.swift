@@ -16,6 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "MemberlistWire", package: project),
                 .product(name: "Serf", package: project),
+                .product(name: "NodeCore", package: project),
                 .product(name: "SWIM", package: project),
             ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -1,10 +1,11 @@
 import MemberlistWire
+import NodeCore
 import Serf
 import SWIM
 
 /// The receive path a datagram or a stream takes, fed with arbitrary bytes: decryption (the first input byte
 /// chooses whether a keyring is set), CRC, decompression, compound parts, message decoding, and the Serf
-/// messages and coordinates inside. Any trap, hang or runaway allocation is a finding.
+/// messages, broadcast-tree messages and coordinates inside. Any trap, hang or runaway allocation is a finding.
 let keyring = try! Keyring(keys: [Array(repeating: 7, count: 16), Array(repeating: 9, count: 32)])
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -17,7 +18,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let packet = try? packets.decode(bytes) {
         for message in packet.messages {
             switch message {
-            case .user(let payload): _ = try? SerfMessage(decoding: payload)
+            case .user(let payload):
+                _ = try? SerfMessage(decoding: payload)
+                _ = try? TreeWire.decode(payload)
             case .ack(let ack): _ = try? SerfCoordinate(decoding: ack.payload)
             case .alive(let alive): _ = try? SerfTags.decode(alive.metadata)
             default: break
