@@ -2,7 +2,7 @@ import Broadcast
 import Foundation
 import GossipCore
 
-/// Bimodal Multicast (``Broadcast/Pbcast``) run in lockstep rounds, many times over, to measure how many members
+/// Bimodal Multicast (`Broadcast.Pbcast`) run in lockstep rounds, many times over, to measure how many members
 /// deliver one message — next to the exact distribution of the paper's analysis, a Markov chain over the number
 /// of members holding it.
 ///

@@ -5,7 +5,7 @@ extension Reproduction {
     /// deliver a message whose multicast mostly failed. The paper's figure of the delivery distribution is drawn
     /// from its Markov-chain analysis rather than tabulated, so each row sets the pure `Pbcast` value, run
     /// `runs` times over a lossy network in the simulator, against that analysis computed exactly
-    /// (``PbcastSimulation/theory(_:)``): the chance that almost none (at most a tenth), almost all (at least
+    /// (``PbcastSimulation/theory(_:independent:)``): the chance that almost none (at most a tenth), almost all (at least
     /// nine tenths) or some in between deliver, and the mean. The claim checked last is the shape: the middle is
     /// all but empty.
     public static func pbcast(runs: Int = 20_000, seed: UInt64 = 1) -> Reproduction {
