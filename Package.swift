@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "DisseminationTests", dependencies: ["Dissemination", "GossipCore"]),
         .testTarget(
             name: "GossipSimulatorTests",
-            dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM", "GossipTestKit"]
+            dependencies: ["GossipSimulator", "Dissemination", "GossipCore", "SWIM", "GossipTestKit", "NodeCore"]
         ),
         .testTarget(name: "GossipTestKitTests", dependencies: ["GossipTestKit", "SWIM", "GossipCore"]),
     ],

@@ -36,6 +36,10 @@ public struct SerfExperiment: Sendable {
             return store
         }()
 
+        /// The broadcast tree every member carries user events and writes on (as `gossip agent --broadcast
+        /// plumtree`); `nil` for Serf's gossip. Default: `nil`.
+        public var broadcastTree: NodeCore.TreeConfiguration?
+
         /// A configuration of `nodes` members with the defaults above.
         public init(nodes: Int) {
             self.nodes = nodes
@@ -108,7 +112,8 @@ public struct SerfExperiment: Sendable {
         let config = configuration
         let cluster = SimulatedCluster(
             size: config.nodes, settings: config.settings, network: config.network, seed: seed,
-            serf: Serf.Configuration(), store: config.writes > 0 ? config.store : nil)
+            serf: Serf.Configuration(), store: config.writes > 0 ? config.store : nil,
+            broadcastTree: config.broadcastTree.map { tree in { _ in tree } })
         cluster.recordsLog = false
         var sentAt: [String: Instant] = [:]
         var latencies: [String: [Double]] = [:]

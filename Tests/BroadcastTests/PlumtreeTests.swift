@@ -115,4 +115,24 @@ struct PlumtreeTests {
         #expect(tree.statistics.dropped == 2)
         #expect(tree.broadcast([UInt8](repeating: 0, count: 70_000), at: .zero).id == nil)
     }
+
+    @Test("a graft whose answer is lost is sent again, the announcers in turn, until the limit")
+    func graftsRetried() {
+        var configuration = Tree.Configuration()
+        configuration.maximumGrafts = 4
+        var tree = Tree(me: 0, configuration: configuration)
+        tree.neighborUp(1)
+        tree.neighborUp(2)
+        let id = Tree.MessageID(origin: 9, sequence: 1)
+        _ = tree.receive(.ihave([.init(id: id, round: 2)]), from: 1, at: .zero)
+        _ = tree.receive(.ihave([.init(id: id, round: 3)]), from: 2, at: .zero)
+        var asked: [Int] = []
+        var now = Instant.zero
+        for _ in 0..<6 {
+            now = now + .seconds(1)
+            for case .send(.graft(id, _), let peer) in tree.fire(.missing(id), at: now) { asked.append(peer) }
+        }
+        #expect(asked == [1, 2, 1, 2])
+        #expect(tree.statistics.grafts == 4)
+    }
 }

@@ -1,5 +1,6 @@
 import GossipSimulator
 import GossipTestKit
+import NodeCore
 import SWIM
 import Testing
 
@@ -17,6 +18,21 @@ struct SerfExperimentTests {
         #expect(outcome.events.allSatisfy { $0.reached == 1 && $0.duplicates == 0 })
         let model = SerfExperiment.modelSeconds(nodes: 150, settings: .lan)
         #expect(outcome.events.allSatisfy { ($0.latencies.last ?? .infinity) < 2 * model })
+    }
+
+    @Test("on the broadcast tree every event reaches every member once, each far sooner than Serf's way")
+    func eventsOnTheTree() async {
+        var config = SerfExperiment.Configuration(nodes: 150)
+        config.events = 6
+        config.duration = .seconds(30)
+        let serfWay = SerfExperiment(config)
+        config.broadcastTree = NodeCore.TreeConfiguration()
+        let tree = SerfExperiment(config)
+        let (gossiped, carried) = await onComputeThread { (serfWay.run(seed: 4), tree.run(seed: 4)) }
+        #expect(carried.events.allSatisfy { $0.reached == 1 && $0.duplicates == 0 })
+        for (serf, event) in zip(gossiped.events, carried.events) {
+            #expect((event.latencies.last ?? .infinity) * 4 < (serf.latencies.last ?? 0), "\(event.name)")
+        }
     }
 
     @Test("events sent during a partition reach the other side once it heals, each delivered once")

@@ -54,13 +54,20 @@ extension Broadcast.Plumtree {
     public mutating func fire(_ timer: Timer, at now: Instant) -> [Effect] {
         switch timer {
         case .missing(let id):
-            guard received[id] == nil, var announcers = missing[id], !announcers.isEmpty else {
+            let attempts = graftsSent[id, default: 0]
+            guard received[id] == nil, var announcers = missing[id], !announcers.isEmpty,
+                attempts < configuration.maximumGrafts
+            else {
                 missing[id] = nil
+                graftsSent[id] = nil
                 break
             }
-            // Graft from the first announcer; if that does not bring it either, the next one after a while.
+            // Graft from the first announcer; if that does not bring it either, the next one after a while, and
+            // round again (a graft or its answer may have been lost).
             let (peer, round) = announcers.removeFirst()
+            announcers.append((peer, round))
             missing[id] = announcers
+            graftsSent[id] = attempts + 1
             makeEager(peer)
             statistics.grafts += 1
             effects.append(.send(.graft(id, round: round), to: peer))
@@ -81,6 +88,7 @@ extension Broadcast.Plumtree {
     mutating func accept(_ id: MessageID, round: Int, payload: [UInt8], from sender: Peer?, at now: Instant) {
         remember(id, round: round, payload: payload)
         missing[id] = nil
+        graftsSent[id] = nil
         statistics.delivered += 1
         effects.append(.deliver(id, round: round, payload: payload))
         for peer in eagerPeers where peer != sender {

@@ -21,6 +21,9 @@ extension Broadcast {
             /// Announcements are gathered and sent every this often (one `IHAVE` per neighbour per batch).
             /// Default: 50 ms.
             public var lazyInterval: Duration = .milliseconds(50)
+            /// Grafts sent for one missing payload before it is given up, taking its announcers in turn (a graft
+            /// or its answer may be lost in a datagram). Default: 8.
+            public var maximumGrafts = 8
             /// Payloads kept to answer grafts and recognise duplicates. Default: 10,000.
             public var retainedPayloads = 10_000
             /// The most bytes of one payload. Default: 64 KiB.
@@ -126,6 +129,8 @@ extension Broadcast {
         var receivedOrderStart = 0
         /// Announcements of payloads not received yet, in the order they came, with their announcer.
         var missing: [MessageID: [(peer: Peer, round: Int)]] = [:]
+        /// Grafts sent so far for each missing payload.
+        var graftsSent: [MessageID: Int] = [:]
         /// Announcements waiting for the next batch, per lazy neighbour, in the order the neighbours came.
         var lazyQueue: [(peer: Peer, announcements: [Announcement])] = []
         var lazyFlushArmed = false

@@ -3,6 +3,7 @@ import Foundation
 import GossipCore
 import GossipSimulator
 import GossipTestKit
+import NodeCore
 import SWIM
 
 /// `gossip sim serf`: full node cores (membership and Serf's layer) in virtual time, user events under loss and
@@ -42,12 +43,18 @@ struct SerfSimCommand: ParsableCommand {
     @Option(help: "Virtual time to run, e.g. 120s, 10m.")
     var duration: String = "120s"
 
+    @Option(help: "How events and writes travel: serf (Serf's gossip) or plumtree (the broadcast tree).")
+    var broadcast: String = "serf"
+
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
     @OptionGroup var output: SimOutputOptions
 
     func validate() throws {
+        guard ["serf", "plumtree"].contains(broadcast) else {
+            throw ValidationError("--broadcast must be serf or plumtree, not '\(broadcast)'")
+        }
         guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
         guard events >= 0 else { throw ValidationError("--events must not be negative") }
         guard writes >= 0 else { throw ValidationError("--writes must not be negative") }
@@ -78,6 +85,7 @@ struct SerfSimCommand: ParsableCommand {
         config.network.lossRate = loss
         config.duration = parseDuration(duration)!
         config.partition = partition.flatMap(Self.parsePartition)
+        config.broadcastTree = broadcast == "plumtree" ? NodeCore.TreeConfiguration() : nil
         let clock = ContinuousClock()
         let started = clock.now
         let outcome = SerfExperiment(config).run(seed: seed)
@@ -107,6 +115,7 @@ struct SerfSimCommand: ParsableCommand {
             "seed": String(seed), "writes": String(writes),
         ]
         if let partition { parameters["partition"] = partition }
+        parameters["broadcast"] = broadcast
         let cdf = latencies.sorted()
         let report = SimulationReport(
             command: "serf", parameters: parameters, summary: summary,
