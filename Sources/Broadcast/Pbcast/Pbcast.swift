@@ -34,19 +34,8 @@ extension Broadcast {
             public init() {}
         }
 
-        /// A message's identity: its sender and the sender's sequence number.
-        public struct MessageID: Sendable, Hashable {
-            /// The node that multicast it.
-            public var origin: Peer
-            /// Its sequence number there.
-            public var sequence: UInt64
-
-            /// The identity of `origin`'s message number `sequence`.
-            public init(origin: Peer, sequence: UInt64) {
-                self.origin = origin
-                self.sequence = sequence
-            }
-        }
+        /// A message's identity: its origin and the origin's sequence number.
+        public typealias MessageID = Broadcast.MessageID<Peer>
 
         /// What one node says to another.
         public enum Message: Sendable, Hashable {

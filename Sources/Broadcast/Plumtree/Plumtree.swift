@@ -33,19 +33,8 @@ extension Broadcast {
             public init() {}
         }
 
-        /// A broadcast's identity: the node that sent it and its sequence number there.
-        public struct MessageID: Sendable, Hashable {
-            /// The node that broadcast it.
-            public var origin: Peer
-            /// Its sequence number at that node.
-            public var sequence: UInt64
-
-            /// The identity of `origin`'s broadcast number `sequence`.
-            public init(origin: Peer, sequence: UInt64) {
-                self.origin = origin
-                self.sequence = sequence
-            }
-        }
+        /// A message's identity: its origin and the origin's sequence number.
+        public typealias MessageID = Broadcast.MessageID<Peer>
 
         /// What one node says to another.
         public enum Message: Sendable, Hashable {

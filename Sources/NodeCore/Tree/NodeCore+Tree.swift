@@ -45,10 +45,9 @@ extension NodeCore {
                 treeJoinSent = true
                 route(broadcastTree!.join(through: member.name), at: now, using: &rng)
             }
-        } else if live {
-            plainMembers.insert(member.name)
         } else {
-            plainMembers.remove(member.name)
+            // Gone, or no longer carrying the tree (its tags changed): it leaves the overlay.
+            if live { plainMembers.insert(member.name) } else { plainMembers.remove(member.name) }
             if treeAddresses.removeValue(forKey: member.name) != nil {
                 route(broadcastTree!.peerFailed(member.name, at: now, using: &rng), at: now, using: &rng)
             }
