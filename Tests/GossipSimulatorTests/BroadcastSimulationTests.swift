@@ -82,4 +82,20 @@ struct PbcastSimulationTests {
         #expect(binomial[2] > 0)
         #expect(binomial[0] > exact[0])
     }
+
+    @Test("with a third of the members crashed and a fifth of the messages lost, every live member still delivers")
+    func crashesAndLoss() {
+        var configuration = PbcastSimulation.Configuration()
+        configuration.nodes = 300
+        configuration.loss = 0.2
+        configuration.multicastReach = 0.8
+        configuration.senderCrash = 0
+        configuration.memberCrash = 1.0 / 3
+        configuration.runs = 5
+        let trials = PbcastSimulation(configuration: configuration).trials()
+        #expect(trials.allSatisfy { $0.liveReceivers == 299 - 100 })
+        #expect(trials.allSatisfy { $0.delivered == $0.liveReceivers })
+        // The multicast's 299 copies, plus the retransmissions that repaired its losses.
+        #expect(trials.allSatisfy { $0.payloadMessages > 299 && $0.lastDeliveryRound >= 1 })
+    }
 }

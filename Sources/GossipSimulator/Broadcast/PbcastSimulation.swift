@@ -26,6 +26,8 @@ public struct PbcastSimulation: Sendable {
         public var multicastReach = 0.1
         /// The chance that the sender crashes after its multicast, before it gossips. Default: 0.5.
         public var senderCrash = 0.5
+        /// The share of the other members crashed before the multicast (the analysis takes none). Default: 0.
+        public var memberCrash = 0.0
         /// Gossip rounds (the message is held that long everywhere). Default: 10.
         public var rounds = 10
         /// Runs. Default: 10,000.
@@ -45,59 +47,95 @@ public struct PbcastSimulation: Sendable {
         self.configuration = configuration
     }
 
+    /// What one run gave.
+    public struct Trial: Sendable, Hashable {
+        /// Live members other than the sender.
+        public var liveReceivers: Int
+        /// Of those, the members that delivered the message.
+        public var delivered: Int
+        /// Messages that carried the payload: the multicast's and the retransmissions.
+        public var payloadMessages: Int
+        /// The round of the last delivery (0: the multicast).
+        public var lastDeliveryRound: Int
+    }
+
     /// In how many runs exactly `s` members other than the sender delivered the message, for `s` in
     /// `0...nodes − 1`.
     public func run() -> [Int] {
-        let n = configuration.nodes
-        var histogram = Array(repeating: 0, count: n)
+        var histogram = Array(repeating: 0, count: configuration.nodes)
         var rng = SeededRandom(seed: configuration.seed)
+        for _ in 0..<configuration.runs { histogram[trial(using: &rng).delivered] += 1 }
+        return histogram
+    }
+
+    /// Every run, in order.
+    public func trials() -> [Trial] {
+        var rng = SeededRandom(seed: configuration.seed)
+        return (0..<configuration.runs).map { _ in trial(using: &rng) }
+    }
+
+    /// One run: the multicast, the sender's crash if it comes, then the gossip rounds.
+    func trial(using rng: inout SeededRandom) -> Trial {
+        let n = configuration.nodes
         var pbcast = Broadcast.Pbcast<Int>.Configuration()
         pbcast.fanout = configuration.fanout
         pbcast.retentionRounds = configuration.rounds + 1
         pbcast.identityRounds = configuration.rounds + 1
         let everyone = Array(0..<n)
-        for _ in 0..<configuration.runs {
-            var members = everyone.map { index -> Broadcast.Pbcast<Int> in
-                var member = Broadcast.Pbcast<Int>(me: index, configuration: pbcast)
-                member.setMembers(everyone)
-                return member
-            }
-            var alive = Array(repeating: true, count: n)
-            var delivered = Array(repeating: false, count: n)
-            var queue: [(message: Broadcast.Pbcast<Int>.Message, from: Int, to: Int)] = []
-            func carry(_ effects: [Broadcast.Pbcast<Int>.Effect], from sender: Int, lossRate: Double) {
-                for case .send(let message, let peer) in effects
-                where alive[peer] && Double.random(in: 0..<1, using: &rng) >= lossRate {
+        var members = everyone.map { index -> Broadcast.Pbcast<Int> in
+            var member = Broadcast.Pbcast<Int>(me: index, configuration: pbcast)
+            member.setMembers(everyone)
+            return member
+        }
+        var alive = Array(repeating: true, count: n)
+        // Members crashed before the multicast (they stay members: digests to them are lost).
+        var others = Array(1..<n)
+        others.shuffle(using: &rng)
+        for index in others.prefix(Int((configuration.memberCrash * Double(n - 1)).rounded())) {
+            alive[index] = false
+        }
+        var deliveredIn = Array(repeating: -1, count: n)
+        var payloadMessages = 0
+        var round = 0
+        var queue: [(message: Broadcast.Pbcast<Int>.Message, from: Int, to: Int)] = []
+        func carry(_ effects: [Broadcast.Pbcast<Int>.Effect], from sender: Int, lossRate: Double) {
+            for case .send(let message, let peer) in effects {
+                if case .data = message { payloadMessages += 1 }
+                if alive[peer] && Double.random(in: 0..<1, using: &rng) >= lossRate {
                     queue.append((message, sender, peer))
                 }
             }
-            // The multicast: each member reached with the multicast's chance (loss included in it).
-            let (_, multicast) = members[0].multicast([1])
-            carry(multicast, from: 0, lossRate: 1 - configuration.multicastReach)
-            if Double.random(in: 0..<1, using: &rng) < configuration.senderCrash { alive[0] = false }
-            func exchange() {
-                var head = 0
-                while head < queue.count {
-                    let (message, sender, receiver) = queue[head]
-                    head += 1
-                    let effects = members[receiver].receive(message, from: sender)
-                    if effects.contains(where: { if case .deliver = $0 { true } else { false } }) {
-                        delivered[receiver] = true
-                    }
-                    carry(effects, from: receiver, lossRate: configuration.loss)
+        }
+        func exchange() {
+            var head = 0
+            while head < queue.count {
+                let (message, sender, receiver) = queue[head]
+                head += 1
+                let effects = members[receiver].receive(message, from: sender)
+                if effects.contains(where: { if case .deliver = $0 { true } else { false } }) {
+                    deliveredIn[receiver] = round
                 }
-                queue.removeAll(keepingCapacity: true)
+                carry(effects, from: receiver, lossRate: configuration.loss)
+            }
+            queue.removeAll(keepingCapacity: true)
+        }
+        // The multicast: each member reached with the multicast's chance (loss included in it).
+        let (_, multicast) = members[0].multicast([1])
+        carry(multicast, from: 0, lossRate: 1 - configuration.multicastReach)
+        if Double.random(in: 0..<1, using: &rng) < configuration.senderCrash { alive[0] = false }
+        exchange()
+        for _ in 0..<configuration.rounds {
+            round += 1
+            for index in 0..<n where alive[index] {
+                carry(members[index].gossipRound(using: &rng), from: index, lossRate: configuration.loss)
             }
             exchange()
-            for _ in 0..<configuration.rounds {
-                for index in 0..<n where alive[index] {
-                    carry(members[index].gossipRound(using: &rng), from: index, lossRate: configuration.loss)
-                }
-                exchange()
-            }
-            histogram[delivered.dropFirst().filter { $0 }.count] += 1
         }
-        return histogram
+        let receivers = (1..<n).filter { alive[$0] }
+        let delivered = receivers.filter { deliveredIn[$0] >= 0 }
+        return Trial(
+            liveReceivers: receivers.count, delivered: delivered.count, payloadMessages: payloadMessages,
+            lastDeliveryRound: delivered.map { deliveredIn[$0] }.max() ?? 0)
     }
 
     /// The exact chance that `s` members other than the sender deliver, for `s` in `0...nodes − 1`: a Markov

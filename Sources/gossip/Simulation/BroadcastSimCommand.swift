@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import GossipSimulator
 
-/// `gossip sim broadcast`: Plumtree, or flooding, on a HyParView overlay, in continuous virtual time.
+/// `gossip sim broadcast`: Plumtree, or flooding, on a HyParView overlay, in continuous virtual time; or Bimodal
+/// Multicast (pbcast) in lockstep rounds.
 struct BroadcastSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broadcast",
-        abstract: "Broadcast over a HyParView overlay (Plumtree or flooding); measure reliability and redundancy.",
+        abstract:
+            "Broadcast with Plumtree or flooding on HyParView, or with pbcast; measure reliability and redundancy.",
         discussion: """
             The overlay is built by joins through random earlier nodes and settled by shuffles; then --fail of the
             nodes may fail at once, and --broadcasts are sent one after another from random live nodes. Each link
@@ -14,13 +16,19 @@ struct BroadcastSimCommand: ParsableCommand {
             from its passive view. For each broadcast: reliability (share of the live nodes that deliver), RMR
             (payload messages / (nodes reached − 1) − 1: 0 for a perfect tree), last delivery hop and latency.
 
+            With --protocol pbcast (Bimodal Multicast) there is no overlay: each broadcast is multicast to every
+            member, each copy lost with --loss, then repaired by 10 rounds of digest gossip (fanout 2, 100 ms
+            apart, each message lost with --loss); --fail of the members are crashed. The last delivery "hop" is
+            the gossip round of the last delivery.
+
             Examples:
               gossip sim broadcast --nodes 10000
               gossip sim broadcast --nodes 10000 --fail 0.5 --broadcasts 10
               gossip sim broadcast --protocol flood --nodes 1000 --format json
+              gossip sim broadcast --protocol pbcast --nodes 1000 --loss 0.2
             """)
 
-    @Option(help: "plumtree or flood.")
+    @Option(help: "plumtree, flood or pbcast.")
     var `protocol`: String = "plumtree"
 
     @Option(help: "The overlay: hyparview (the only one so far).")
@@ -38,6 +46,9 @@ struct BroadcastSimCommand: ParsableCommand {
     @Option(help: "Bytes of each payload (up to 65536).")
     var payload: Int = 64
 
+    @Option(help: "pbcast: the share of messages lost (the multicast's copies included).")
+    var loss: Double = 0.05
+
     @Option(help: "Seconds the overlay settles (shuffles) after the last join.")
     var settle: Int = 60
 
@@ -47,9 +58,10 @@ struct BroadcastSimCommand: ParsableCommand {
     @OptionGroup var output: SimOutputOptions
 
     func validate() throws {
-        guard BroadcastSimulation.Spreading(rawValue: `protocol`) != nil else {
-            throw ValidationError("--protocol must be plumtree or flood")
+        guard `protocol` == "pbcast" || BroadcastSimulation.Spreading(rawValue: `protocol`) != nil else {
+            throw ValidationError("--protocol must be plumtree, flood or pbcast")
         }
+        guard (0..<1).contains(loss) else { throw ValidationError("--loss must lie in [0, 1)") }
         guard overlay == "hyparview" else { throw ValidationError("--overlay must be hyparview") }
         guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
         guard broadcasts >= 1 else { throw ValidationError("--broadcasts must be at least 1") }
@@ -59,6 +71,7 @@ struct BroadcastSimCommand: ParsableCommand {
     }
 
     func run() throws {
+        if `protocol` == "pbcast" { return try runPbcast() }
         var configuration = BroadcastSimulation.Configuration()
         configuration.nodes = nodes
         configuration.spreading = BroadcastSimulation.Spreading(rawValue: `protocol`)!
@@ -113,6 +126,54 @@ struct BroadcastSimCommand: ParsableCommand {
         text.append(
             "wall time: \(String(format: "%.1f", wall)) s, \(result.events) events, "
                 + "\(Int(Double(result.events) / max(wall, 1e-9))) events per wall second")
+        try output.emit(report, text: text)
+    }
+
+    /// Bimodal Multicast, one lockstep run per broadcast.
+    func runPbcast() throws {
+        var configuration = PbcastSimulation.Configuration()
+        configuration.nodes = nodes
+        configuration.loss = loss
+        configuration.multicastReach = 1 - loss
+        configuration.senderCrash = 0
+        configuration.memberCrash = fail
+        configuration.runs = broadcasts
+        configuration.seed = seed
+        let clock = ContinuousClock()
+        let started = clock.now
+        let trials = PbcastSimulation(configuration: configuration).trials()
+        let wall = (clock.now - started).secondsValue
+        let reliability = trials.map { Double($0.delivered) / Double(max(1, $0.liveReceivers)) }
+        let redundancy = trials.map { Double($0.payloadMessages) / Double(max(1, $0.delivered)) - 1 }
+        let rounds = trials.map { Double($0.lastDeliveryRound) }
+        let summary: [String: Distribution] = [
+            "reliability": Distribution(reliability),
+            "relative message redundancy": Distribution(redundancy),
+            "last delivery round": Distribution(rounds),
+            "latency to last delivery (s)": Distribution(rounds.map { $0 * 0.1 }),
+            "payload bytes per node per broadcast": Distribution(
+                trials.map { Double($0.payloadMessages * payload) / Double(max(1, $0.liveReceivers + 1)) }),
+        ]
+        let rows = trials.indices.map { [Double($0 + 1), reliability[$0], redundancy[$0], rounds[$0]] }
+        let report = SimulationReport(
+            command: "broadcast",
+            parameters: [
+                "protocol": "pbcast", "nodes": String(nodes), "broadcasts": String(broadcasts), "fail": String(fail),
+                "loss": String(loss), "payload": String(payload), "seed": String(seed),
+            ],
+            summary: summary,
+            timeline: Timeline(columns: ["broadcast", "reliability", "RMR", "last delivery round"], rows: rows),
+            plots: [
+                Plot(
+                    title: "Reliability of each broadcast", xLabel: "broadcast", yLabel: "share of live nodes",
+                    series: [Series(name: "pbcast", x: rows.map { $0[0] }, y: reliability)])
+            ])
+        var text = [
+            "pbcast: \(nodes) members, \(Int((fail * Double(nodes - 1)).rounded())) crashed, \(broadcasts) broadcasts, "
+                + "loss \(loss)"
+        ]
+        for key in summary.keys.sorted() { text.append(summaryLine(key, summary[key]!)) }
+        text.append("wall time: \(String(format: "%.1f", wall)) s")
         try output.emit(report, text: text)
     }
 }
