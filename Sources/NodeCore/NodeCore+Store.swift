@@ -145,15 +145,16 @@ extension NodeCore {
             return
         }
         guard member.name != name else { return }
-        let replicating = live && Self.replicates(member)
+        let replicating = live && Self.has(Replication.Store.Configuration.capabilityValue, member)
         store!.observe(Replication.Store.Peer(name: member.name, address: member.address), replicating: replicating)
     }
 
-    /// Whether `member`'s tags carry the replication capability.
-    static func replicates(_ member: SWIM.Member) -> Bool {
+    /// Whether `member`'s `swift-gossip` tag lists `capability` (`kv` for the store, `plumtree` for the broadcast
+    /// tree).
+    static func has(_ capability: String, _ member: SWIM.Member) -> Bool {
         guard let tags = try? SerfTags.decode(member.metadata),
             let capabilities = tags[Replication.Store.Configuration.capabilityTag]
         else { return false }
-        return capabilities.split(separator: ",").contains(Substring(Replication.Store.Configuration.capabilityValue))
+        return capabilities.split(separator: ",").contains(Substring(capability))
     }
 }

@@ -92,6 +92,8 @@ extension Broadcast {
         public private(set) var statistics = Statistics()
         /// Messages held for gossip, with the round they were taken in.
         var held: [MessageID: (payload: [UInt8], round: Int)] = [:]
+        /// The held messages' identities in the order they were taken: the digest (so that runs replay).
+        var heldOrder: [MessageID] = []
         /// Identities of messages taken, with the round, until ``Configuration/identityRounds`` pass.
         var seen: [MessageID: Int] = [:]
         /// Messages solicited and not received yet, with the round they were asked for in.
@@ -178,15 +180,18 @@ extension Broadcast {
         /// One round without a timer (for a driver that runs rounds in lockstep): the digests, then aging.
         public mutating func gossipRound(using rng: inout some RandomNumberGenerator) -> [Effect] {
             round += 1
-            if !held.isEmpty, !members.isEmpty {
-                let digest = held.keys.sorted { ($0.sequence, "\($0.origin)") < ($1.sequence, "\($1.origin)") }
+            if !heldOrder.isEmpty, !members.isEmpty {
+                let digest = heldOrder
                 for _ in 0..<min(configuration.fanout, members.count) {
                     let peer = members[Int.random(in: 0..<members.count, using: &rng)]
                     statistics.digestsSent += 1
                     effects.append(.send(.digest(digest), to: peer))
                 }
             }
-            held = held.filter { round - $0.value.round < configuration.retentionRounds }
+            // Taken in round order: the expired ones lead.
+            let expired = heldOrder.prefix { round - held[$0]!.round >= configuration.retentionRounds }
+            for id in expired { held[id] = nil }
+            heldOrder.removeFirst(expired.count)
             seen = seen.filter { round - $0.value < configuration.identityRounds }
             solicited = solicited.filter { round - $0.value < configuration.retentionRounds }
             return takeEffects()
@@ -195,6 +200,7 @@ extension Broadcast {
         mutating func take(_ id: MessageID, payload: [UInt8], repaired: Bool) {
             seen[id] = round
             held[id] = (payload, round)
+            heldOrder.append(id)
             statistics.delivered += 1
             if repaired { statistics.repaired += 1 }
             effects.append(.deliver(id, payload: payload))

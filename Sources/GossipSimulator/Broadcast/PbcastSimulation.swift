@@ -28,6 +28,9 @@ public struct PbcastSimulation: Sendable {
         public var senderCrash = 0.5
         /// The share of the other members crashed before the multicast (the analysis takes none). Default: 0.
         public var memberCrash = 0.0
+        /// Time between gossip rounds, for reporting rounds as time (the rounds run in lockstep). Default: the
+        /// protocol's 100 ms.
+        public var roundInterval = Broadcast.Pbcast<Int>.Configuration().roundInterval
         /// Gossip rounds (the message is held that long everywhere). Default: 10.
         public var rounds = 10
         /// Runs. Default: 10,000.
@@ -79,6 +82,7 @@ public struct PbcastSimulation: Sendable {
         let n = configuration.nodes
         var pbcast = Broadcast.Pbcast<Int>.Configuration()
         pbcast.fanout = configuration.fanout
+        pbcast.roundInterval = configuration.roundInterval
         pbcast.retentionRounds = configuration.rounds + 1
         pbcast.identityRounds = configuration.rounds + 1
         let everyone = Array(0..<n)

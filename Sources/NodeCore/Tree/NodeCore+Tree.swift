@@ -8,14 +8,6 @@ import Serf
 /// The broadcast tree inside the node: its peers kept in step with membership, its messages carried by datagram
 /// or stream, and what it delivers handed to Serf's layer (user events) or the store (rumors).
 extension NodeCore {
-    /// Whether `member`'s tags say it carries the broadcast tree.
-    static func carriesTree(_ member: SWIM.Member) -> Bool {
-        guard let tags = try? SerfTags.decode(member.metadata),
-            let capabilities = tags[Replication.Store.Configuration.capabilityTag]
-        else { return false }
-        return capabilities.split(separator: ",").contains(Substring(TreeConfiguration.capabilityValue))
-    }
-
     /// The room for one tree message in a datagram: the UDP buffer less the packet layers and a margin.
     var treeDatagramBytes: Int { configuration.settings.udpBufferSize - configuration.settings.packetOverhead - 64 }
 
@@ -35,7 +27,7 @@ extension NodeCore {
         }
         guard member.name != name else { return }
         let live = member.status == .alive || member.status == .suspect
-        if live, Self.carriesTree(member) {
+        if live, Self.has(TreeConfiguration.capabilityValue, member) {
             plainMembers.remove(member.name)
             let isNew = treeAddresses.updateValue(member.address, forKey: member.name) == nil
             if let waiting = treeMessagesAwaitingAddress.removeValue(forKey: member.name) {
@@ -69,7 +61,7 @@ extension NodeCore {
         route(treeEffects, at: now, using: &rng)
     }
 
-    /// Carries out the tree's effects: messages to peers and timers (``carry(_:)``), payloads to Serf's layer or
+    /// Carries out the tree's effects: messages to peers and timers (``carry(_:at:)``), payloads to Serf's layer or
     /// the store, and peers found unreachable reported failed to the overlay.
     mutating func route(
         _ treeEffects: [Broadcast.BroadcastNode<String>.Effect], at now: Instant,

@@ -150,7 +150,7 @@ struct BroadcastSimCommand: ParsableCommand {
             "reliability": Distribution(reliability),
             "relative message redundancy": Distribution(redundancy),
             "last delivery round": Distribution(rounds),
-            "latency to last delivery (s)": Distribution(rounds.map { $0 * 0.1 }),
+            "latency to last delivery (s)": Distribution(rounds.map { $0 * configuration.roundInterval.secondsValue }),
             "payload bytes per node per broadcast": Distribution(
                 trials.map { Double($0.payloadMessages * payload) / Double(max(1, $0.liveReceivers + 1)) }),
         ]
