@@ -12,7 +12,7 @@ struct SerfLayerNodeTests {
         var configuration = KeyValueNodeTests.configuration("keeper")
         configuration.replication = nil
         configuration.settings.gossipToTheDeadTime = .milliseconds(500)
-        configuration.reconnectTimeout = .seconds(10)
+        configuration.reconnectTimeout = .seconds(20)
         configuration.reapInterval = .milliseconds(250)
         let keeper = GossipNode(configuration: configuration, logger: KeyValueNodeTests.quiet)
         var doomedConfiguration = KeyValueNodeTests.configuration("doomed")
@@ -26,15 +26,18 @@ struct SerfLayerNodeTests {
         await doomed.shutdown()
         // Marked failed, then forgotten by the protocol, yet still listed as failed. Two members give no
         // confirmations, so the suspicion runs to its maximum (6 × the minimum), and a loaded run stretches the
-        // probe interval too: a generous bound, polled.
+        // probe interval too: a generous bound, polled. Serf's status is read in the same poll, first: each step
+        // (failed, forgotten, reaped) only moves forward, so a poll that finds all three held them at once, and
+        // a loaded machine that stretches the poll cannot let the reap land between two checks.
         #expect(
             await waitUntil(timeout: 60) {
+                guard await keeper.serfStatus(of: "doomed") == .failed else { return false }
+                let forgotten = await keeper.members.allSatisfy { $0.name != "doomed" }
                 let listed = await keeper.clusterMembers.first { $0.name == "doomed" }
-                return await keeper.members.allSatisfy { $0.name != "doomed" } && listed?.status == .dead
+                return forgotten && listed?.status == .dead
             })
-        #expect(await keeper.serfStatus(of: "doomed") == .failed)
         // Reaped after the reconnect timeout, and reported once.
-        #expect(await waitUntil(timeout: 20) { await keeper.clusterMembers.allSatisfy { $0.name != "doomed" } })
+        #expect(await waitUntil(timeout: 40) { await keeper.clusterMembers.allSatisfy { $0.name != "doomed" } })
         var reaps = 0
         await keeper.shutdown()
         for await event in events { if case .removed(let member) = event, member.name == "doomed" { reaps += 1 } }
