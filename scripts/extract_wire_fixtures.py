@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Extracts the wire-format test fixtures from the Serf captures in ../shared/captures.
+"""Extracts the wire-format test fixtures from packet captures of serf agents' traffic.
 
-    python3 scripts/extract_wire_fixtures.py [CAPTURES_DIR]
+    python3 scripts/extract_wire_fixtures.py CAPTURES_DIR
+
+CAPTURES_DIR holds `serf.pcap` (a plain serf cluster) and `serf-enc.pcap` (one with an encryption key); the
+fixtures in the repository came from Debian's serf 0.8.2 on loopback, with throw-away keys.
 
 Writes Tests/MemberlistWireTests/Fixtures/*.txt, one payload per line as `label hex`. The plain capture gives
 the first datagram of each kind (by its layers and message type) and every push-pull stream; the encrypted
@@ -13,7 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcap_payloads  # noqa: E402
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-captures = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, '..', 'shared', 'captures')
+if len(sys.argv) != 2:
+    sys.exit('usage: extract_wire_fixtures.py CAPTURES_DIR')
+captures = sys.argv[1]
 out = os.path.join(root, 'Tests', 'MemberlistWireTests', 'Fixtures')
 os.makedirs(out, exist_ok=True)
 

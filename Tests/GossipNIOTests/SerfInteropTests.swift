@@ -98,11 +98,11 @@ struct SerfInteropTests {
         try await stranger.start()
         defer { Task { await stranger.shutdown() } }
         #expect(await stranger.join([serfA.address]) == 0)
-        try await Task.sleep(for: .seconds(2))
+        // The stranger's join fails and is counted (the serf agent's answer is one it cannot open), and neither
+        // cluster member lists it.
+        #expect(await waitUntil(timeout: 10) { await stranger.statistics.streamsFailed >= 1 })
         #expect(serfA.status(of: "swift-wrong-key") == nil)
         #expect(await ours.members.allSatisfy { $0.name != "swift-wrong-key" })
-        // The stranger's join fails and is counted; the serf agent's answer is one it cannot open.
-        #expect(await stranger.statistics.streamsFailed >= 1)
         #expect(await ours.statistics.packetsDropped == 0)
     }
 
@@ -357,6 +357,7 @@ struct SerfInteropTests {
 
         // A client streams queries from our agent and answers one with `respond`; serf's asker gets the answer,
         // also through two relays.
+        let listeners = await ours.listenerCount
         let answered = Task.detached { () -> Bool in
             guard let client = try? SerfRPCClient(address: rpc.description, authKey: "sekrit") else { return false }
             var ok = false
@@ -370,7 +371,7 @@ struct SerfInteropTests {
             }
             return ok
         }
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(await waitUntil(timeout: 10) { await ours.listenerCount > listeners }, "the stream is registered")
         let output = await onDedicatedThread {
             (try? serfA.rpc(["query", "-relay-factor=2", "-timeout=3s", "uptime"])) ?? ""
         }
@@ -444,23 +445,22 @@ struct SerfInteropTests {
         let monitor = Process()
         monitor.executableURL = URL(fileURLWithPath: SerfAgent.executable)
         monitor.arguments = ["monitor", "-rpc-addr=\(rpc)"]
-        let output = Pipe()
-        monitor.standardOutput = output
+        let output = CollectedOutput()
+        monitor.standardOutput = output.pipe
+        let listeners = await ours.listenerCount
         try monitor.run()
         defer {
             if monitor.isRunning { kill(monitor.processIdentifier, SIGKILL) }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(await waitUntil(timeout: 10) { await ours.listenerCount > listeners }, "the monitor is registered")
         let address = try #require(await ours.boundAddress)
         let serfA = try SerfAgent(name: "serf-mon", join: address)
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-mon", in: ours) == .alive })
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(
+            await waitUntil(timeout: 10) {
+                output.text.contains("EventMemberJoin: serf-mon") && output.text.contains("member-join")
+            }, "\(output.text)")
         kill(monitor.processIdentifier, SIGINT)
-        let text = await onDedicatedThread {
-            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        }
-        #expect(text.contains("EventMemberJoin: serf-mon"), "\(text)")
-        #expect(text.contains("member-join"), "\(text)")
         _ = serfA
     }
 
@@ -501,11 +501,8 @@ struct SerfInteropTests {
         try await ours.start()
         defer { Task { await ours.shutdown() } }
         let events = await ours.subscribeUserEvents()
-        let collected = Task {
-            var seen: [SerfMessage.UserEvent] = []
-            for await event in events { seen.append(event) }
-            return seen
-        }
+        let delivered = Collected<SerfMessage.UserEvent>()
+        let collecting = Task { for await event in events { delivered.append(event) } }
         #expect(await ours.join([serfA.address]) == 1)
         #expect(await eventually(timeout: 10) { serfB.status(of: "swift-ev") == "alive" })
 
@@ -521,9 +518,16 @@ struct SerfInteropTests {
         await #expect(throws: GossipNode.UserEventError.self) {
             try await ours.sendUserEvent(name: "big", payload: Array(repeating: 0, count: 600))
         }
-        try await Task.sleep(for: .seconds(3))  // time for any duplicate to show up
+        // A later event from serf-ev2 marks the moment: once it is everywhere, a duplicate would have shown.
+        _ = await onDedicatedThread { try? serfB.rpc(["event", "marker", ""]) }
+        #expect(
+            await eventually(timeout: 10) {
+                serfA.log.contains("user-event: marker") && serfB.log.contains("user-event: marker")
+            })
+        #expect(await eventually(timeout: 10) { delivered.items.contains { $0.name == "marker" } })
         await ours.shutdown()
-        let seen = await collected.value
+        await collecting.value
+        let seen = delivered.items
         #expect(seen.filter { $0.name == "deploy" }.map(\.payload) == [Array("v1".utf8)], "\(seen)")
         #expect(seen.filter { $0.name == "hello-swift" }.count == 1, "delivered locally once")
         #expect(serfA.log.components(separatedBy: "user-event: hello-swift").count == 2, "\(serfA.log)")

@@ -56,23 +56,17 @@ struct SerfLayerNodeTests {
             try await node.sendUserEvent(name: "deploy", payload: Array("v\(version)".utf8), coalesce: true)
         }
         try await node.sendUserEvent(name: "alarm", payload: [], coalesce: false)
-        // Read until the coalesced event arrives (a stop after 20 s ends the stream should it never come), then
-        // stop the node and read what else was delivered.
-        let deadline = Task {
-            try? await Task.sleep(for: .seconds(20))
-            await node.shutdown()
+        // Gather until the coalesced event arrives (polled, 20 s bound), then stop the node: its stream ends with
+        // whatever else was delivered.
+        let delivered = Collected<String>()
+        let collecting = Task {
+            for await event in events {
+                delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
+            }
         }
-        var delivered: [String] = []
-        var iterator = events.makeAsyncIterator()
-        while let event = await iterator.next() {
-            delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
-            if event.name == "deploy" { break }
-        }
-        deadline.cancel()
+        #expect(await waitUntil(timeout: 20) { delivered.items.contains { $0.hasPrefix("deploy") } })
         await node.shutdown()
-        while let event = await iterator.next() {
-            delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
-        }
-        #expect(delivered == ["alarm ", "deploy v3"])
+        await collecting.value
+        #expect(delivered.items == ["alarm ", "deploy v3"])
     }
 }

@@ -107,9 +107,8 @@ final class PartitionRun {
         // Ours-1 and serf-3 on one side, ours-2 and serf-4 on the other; an event on each side.
         try lab.partition([1, 3], [2, 4])
         #expect(waitUntil(timeout: 60) { self.alive(seenBy: 1) == 2 && self.alive(seenBy: 4) == 2 })
-        // memberlist keeps gossiping to dead members for GossipToTheDeadTime (15 s in the local profile), and a
-        // broadcast is sent only a few times: wait that out, so that each side's event goes to its own side.
-        Thread.sleep(forTimeInterval: 16)
+        // memberlist still gossips to the dead members across the cut for GossipToTheDeadTime (15 s in the local
+        // profile), but its fanout (3) covers the whole list of four, and push-pull carries the event too.
         try event("during-a", from: 1)
         try event("during-b", from: 4)
         // Generous: the whole test suite may be running beside it on two cores.
@@ -125,8 +124,14 @@ final class PartitionRun {
         #expect(waitUntil(timeout: 90) { everyone.allSatisfy { self.alive(seenBy: $0) == 4 } })
         try event("after", from: 2)
         #expect(waitUntil(timeout: 45) { everyone.allSatisfy { self.deliveries(of: "after", on: $0) == 1 } })
-        // Long enough for push-pulls to carry the other side's recent events (Serf delivers those it missed).
-        Thread.sleep(forTimeInterval: 5)
+        // Push-pulls carry each side's recent events to the other (Serf delivers those it missed): once every
+        // host has them all, a second delivery would already show.
+        let names = ["before", "during-a", "during-b", "after"]
+        #expect(
+            waitUntil(timeout: 60) {
+                everyone.allSatisfy { host in names.allSatisfy { self.deliveries(of: $0, on: host) >= 1 } }
+            },
+            "\(everyone.map { host in names.map { self.deliveries(of: $0, on: host) } })")
         for host in everyone {
             for name in ["before", "during-a", "during-b", "after"] {
                 #expect(deliveries(of: name, on: host) <= 1, "\(name) delivered twice on host \(host)")

@@ -4,14 +4,14 @@ import MemberlistWire
 import SWIM
 import Testing
 
-/// Our output checked by independent implementations: Python's `cryptography` AES-GCM and the Go-compatible LZW
-/// decoder of `shared/tools/dissect.py`, through `scripts/crosscheck_wire.py`.
+/// Our output checked by independent implementations: Python's `cryptography` AES-GCM and a Go-compatible LZW
+/// decoder written in Python from the format, both in `scripts/crosscheck_wire.py`.
 @Suite("Cross-checks with independent implementations")
 struct CrossCheckTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test("packets we seal open with Python's AES-GCM, and our LZW inflates with dissect.py's decoder")
+    @Test("packets we seal open with Python's AES-GCM, and our LZW inflates with a Go-compatible decoder")
     func independentImplementations() throws {
         var rng = SeededRandom(seed: 11)
         var lines: [String] = []
