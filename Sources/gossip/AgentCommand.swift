@@ -67,7 +67,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Keep the replicated store durably in this directory (default: in memory).")
     var dataDir: String?
 
-    @Option(help: "Time between anti-entropy exchanges of the store with a random peer. Default: 10s.")
+    @Option(help: "Time between anti-entropy rounds of the store (a digest to a random peer). Default: 10s.")
     var antiEntropyInterval: String?
 
     @Option(help: "Time between attempts to reach failed members again, as Serf's reconnect. Default: 30s.")

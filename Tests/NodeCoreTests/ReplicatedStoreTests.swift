@@ -134,6 +134,34 @@ struct ReplicatedStoreTests {
         #expect(cluster.storesAgree)
     }
 
+    @Test("replicas that agree send each other one digest a round and nothing more; a differing one is repaired")
+    func digestsBeforeExchanges() throws {
+        let cluster = Self.cluster(size: 8, seed: 9)
+        cluster.startAllFormed()
+        for number in 0..<20 { try cluster.put(node: number % 8, "key-\(number)", [UInt8(number)]) }
+        cluster.run(for: .seconds(15))
+        #expect(cluster.storesAgree)
+        func exchanges() -> Int {
+            (0..<8).reduce(0) { total, node in
+                let statistics = cluster.store(node)?.statistics
+                return total + (statistics?.exchangesCompleted ?? 0) + (statistics?.exchangesFailed ?? 0)
+            }
+        }
+        func digests() -> Int { (0..<8).reduce(0) { $0 + (cluster.store($1)?.statistics.digestsSent ?? 0) } }
+        let (exchangesBefore, digestsBefore) = (exchanges(), digests())
+        cluster.run(for: .seconds(60))
+        // 60 s of 10 s rounds: about six digests per replica, no exchange among replicas that agree.
+        #expect(digests() - digestsBefore >= 8 * 5)
+        #expect(exchanges() == exchangesBefore)
+        // A replica that lost its disk differs: the digests it sends and gets open exchanges that repair it.
+        cluster.crash(node: 5)
+        cluster.restart(node: 5, joiningThrough: [0], losingDisk: true)
+        cluster.run(for: .seconds(40))
+        #expect(cluster.store(5)?.keyValues(prefix: "key-").count == 20)
+        #expect(exchanges() > exchangesBefore)
+        #expect(cluster.storesAgree)
+    }
+
     @Test("aggregates: every node reads the cluster's average within its bound, and an alert fires on a threshold")
     func aggregatesAndAlerts() throws {
         let cluster = Self.cluster(size: 20, seed: 9)

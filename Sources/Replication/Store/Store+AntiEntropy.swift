@@ -11,6 +11,32 @@ extension Replication.Store {
         return (session, takeEffects(at: now))
     }
 
+    /// The anti-entropy round: this replica's digest (its tree's depth and root) in one datagram to a random
+    /// peer. A peer whose replica differs opens an exchange with this one at once; replicas that agree exchange
+    /// nothing more than that datagram.
+    mutating func sendDigest(using rng: inout some RandomNumberGenerator) {
+        guard let peer = randomPeers(1, using: &rng).first else { return }
+        var payload = [ReplicationPayload.digest, UInt8(truncatingIfNeeded: configuration.treeDepth)]
+        withUnsafeBytes(of: replica.tree.root.bigEndian) { payload += $0 }
+        effects.append(.send(payload, to: peer))
+        statistics.digestsSent += 1
+    }
+
+    /// A peer's digest: an exchange with it when its replica differs from this one (and none is running).
+    mutating func receiveDigest(
+        _ payload: [UInt8], from sender: NodeAddress, at now: Instant, using rng: inout some RandomNumberGenerator
+    ) {
+        guard payload.count == 10 else {
+            statistics.malformedMessages += 1
+            return
+        }
+        let root = payload[2...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard Int(payload[1]) != configuration.treeDepth || root != replica.tree.root else { return }
+        statistics.digestsDiffering += 1
+        guard sessions.isEmpty, let name = peerNames.first(where: { peersByName[$0] == sender }) else { return }
+        startExchange(with: Peer(name: name, address: sender), at: now, using: &rng)
+    }
+
     @discardableResult
     mutating func startExchange(
         with peer: Peer? = nil, at now: Instant, using rng: inout some RandomNumberGenerator

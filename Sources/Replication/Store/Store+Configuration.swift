@@ -20,7 +20,8 @@ extension Replication.Store {
         public var rumorBacklogForAntiEntropy = 1_000
         /// Each update is sent `retransmitMultiplier × ceil(log10(n + 1))` times. Default: 4 (memberlist's).
         public var retransmitMultiplier = 4
-        /// Time between anti-entropy exchanges with a random peer over TCP. Default: 10 s.
+        /// Time between anti-entropy rounds: this replica's digest (its Merkle root) to a random peer in one
+        /// datagram; a peer whose replica differs opens an exchange over TCP at once. Default: 10 s.
         public var antiEntropyInterval: Duration = .seconds(10)
         /// Levels of the Merkle tree (2^depth buckets). Default: 16, so that a million keys make buckets of about
         /// 15 and an exchange's digests stay small; the tree takes 1 MiB.

@@ -13,6 +13,10 @@ extension Replication.Store {
         public var rumorsSent = 0
         /// Entries that arrived in rumors and were newer than ours.
         public var rumorEntriesApplied = 0
+        /// Digests this node sent (one per anti-entropy round).
+        public var digestsSent = 0
+        /// Digests from peers whose replica differed from this one's (each starts an exchange unless one runs).
+        public var digestsDiffering = 0
         /// Anti-entropy exchanges this node started that completed.
         public var exchangesCompleted = 0
         /// Anti-entropy exchanges this node started that failed (peer unreachable, refused, malformed reply).

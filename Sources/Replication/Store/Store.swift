@@ -170,7 +170,7 @@ extension Replication {
             case .rumorRound:
                 gossipRumors(at: now, using: &rng)
             case .antiEntropy:
-                if sessions.isEmpty { startExchange(at: now, using: &rng) }
+                sendDigest(using: &rng)
                 effects.append(.arm(.antiEntropy, at: now + configuration.antiEntropyInterval))
             case .maintenance:
                 dropExpiredTombstones(at: now)
@@ -186,6 +186,8 @@ extension Replication {
             _ payload: [UInt8], from sender: NodeAddress, at now: Instant, using rng: inout some RandomNumberGenerator
         ) -> [Effect] {
             switch payload.first {
+            case ReplicationPayload.digest:
+                receiveDigest(payload, from: sender, at: now, using: &rng)
             case ReplicationPayload.aggregate:
                 receiveShare(payload, at: now)
             case ReplicationPayload.rumor:
