@@ -57,16 +57,17 @@ struct BoundedResourceTests {
         let before = await node.statistics.dropsByReason.count
         var sent = 10
         while sent < 1010 {
-            try sendDatagrams((sent..<(sent + 100)).map { ping(declaring: 100 + $0) }, to: address)
-            sent += 100
-            // Paced, so that the receive queue takes them all and each is decoded.
+            try sendDatagrams((sent..<(sent + 20)).map { ping(declaring: 100 + $0) }, to: address)
+            sent += 20
+            // Paced, so that the socket's buffer takes them and each is decoded (a loaded machine may still
+            // overflow it now and then: UDP, so the bound below asks for most of them, not all).
             _ = await waitUntil(timeout: 5) { await node.statistics.packetsDropped >= sent }
         }
         let statistics = await node.statistics
-        #expect(statistics.packetsDropped >= 900, "the crafted datagrams reached the node")
+        #expect(statistics.packetsDropped >= 500, "the crafted datagrams reached the node")
         #expect(statistics.dropsByReason.count == before)
         #expect(statistics.dropsByReason.count <= WireError.Kind.allCases.count)
-        #expect(statistics.dropsByReason[.truncated, default: 0] >= 900)
+        #expect(statistics.dropsByReason[.truncated, default: 0] == statistics.packetsDropped)
     }
 
     @Test("watchers that never read hold at most the outbox's bound; their records are dropped and counted")

@@ -457,7 +457,7 @@ struct SerfInteropTests {
         let serfA = try SerfAgent(name: "serf-mon", join: address)
         #expect(await waitUntil(timeout: 10) { await Self.status(of: "serf-mon", in: ours) == .alive })
         #expect(
-            await waitUntil(timeout: 10) {
+            await eventually(timeout: 10) {
                 output.text.contains("EventMemberJoin: serf-mon") && output.text.contains("member-join")
             }, "\(output.text)")
         kill(monitor.processIdentifier, SIGINT)

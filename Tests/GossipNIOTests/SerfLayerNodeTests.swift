@@ -64,7 +64,7 @@ struct SerfLayerNodeTests {
                 delivered.append("\(event.name) \(String(decoding: event.payload, as: UTF8.self))")
             }
         }
-        #expect(await waitUntil(timeout: 20) { delivered.items.contains { $0.hasPrefix("deploy") } })
+        #expect(await eventually(timeout: 20) { delivered.items.contains { $0.hasPrefix("deploy") } })
         await node.shutdown()
         await collecting.value
         #expect(delivered.items == ["alarm ", "deploy v3"])
