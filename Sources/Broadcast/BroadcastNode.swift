@@ -37,6 +37,8 @@ extension Broadcast {
         public private(set) var tree: Plumtree<Peer>
         /// Whether duplicates prune links (Plumtree) or not (every neighbour stays eager: flooding the overlay).
         public let prunes: Bool
+        /// Whether the neighbours were fixed with ``connect(fixed:)`` rather than kept by HyParView.
+        public private(set) var hasFixedNeighbors = false
 
         /// The layer of `me`. With `prunes` false the tree never prunes, which floods the overlay (a baseline).
         public init(
@@ -51,6 +53,14 @@ extension Broadcast {
         /// Arms the overlay's shuffles.
         public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
             route(overlay.start(at: now, using: &rng))
+        }
+
+        /// Uses `peers` as this node's neighbours instead of HyParView's views: a static overlay (a regular
+        /// graph, the complete graph) to compare against. The overlay stays empty and is never armed; a peer that
+        /// fails only leaves the tree, and nothing replaces it.
+        public mutating func connect(fixed peers: [Peer]) {
+            hasFixedNeighbors = true
+            for peer in peers { tree.neighborUp(peer) }
         }
 
         /// Joins through `contact`.
@@ -96,7 +106,11 @@ extension Broadcast {
         public mutating func peerFailed(_ peer: Peer, at now: Instant, using rng: inout some RandomNumberGenerator)
             -> [Effect]
         {
-            route(overlay.peerFailed(peer, at: now, using: &rng))
+            guard !hasFixedNeighbors else {
+                tree.neighborDown(peer)
+                return []
+            }
+            return route(overlay.peerFailed(peer, at: now, using: &rng))
         }
 
         /// The overlay's effects, with its neighbour changes applied to the tree; the tree's as they are.

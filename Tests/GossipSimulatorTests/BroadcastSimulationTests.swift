@@ -3,7 +3,7 @@ import GossipSimulator
 import GossipTestKit
 import Testing
 
-@Suite("Broadcast over HyParView in the simulator")
+@Suite("Broadcast over overlays in the simulator")
 struct BroadcastSimulationTests {
     static func configuration(_ spreading: BroadcastSimulation.Spreading, failing share: Double = 0)
         -> BroadcastSimulation.Configuration
@@ -35,6 +35,80 @@ struct BroadcastSimulationTests {
         #expect(report.failed == 200)
         #expect(report.outcomes.dropFirst(2).allSatisfy { $0.reliability == 1 }, "\(report.outcomes)")
         #expect(report.meanActiveView > 4)
+    }
+
+    @Test("flooding a random 6-regular graph costs each node its degree less one: RMR = (n(d̄−2)+2)/(n−1)")
+    func floodingRegularGraph() async {
+        var configuration = Self.configuration(.flood)
+        configuration.topology = .regular(degree: 6)
+        let run = configuration
+        let report = await onComputeThread { BroadcastSimulation(configuration: run).run() }
+        let n = Double(configuration.nodes)
+        let theory = (n * (report.meanActiveView - 2) + 2) / (n - 1)
+        #expect(report.meanActiveView > 5.9 && report.meanActiveView <= 6)
+        #expect(report.outcomes.allSatisfy { $0.reliability == 1 && abs($0.redundancy - theory) < 1e-9 })
+    }
+
+    @Test("gossip to random members: every reached node sends its fanout, so RMR ≈ fanout − 1, and nearly all deliver")
+    func gossipOnTheCompleteGraph() async {
+        var configuration = Self.configuration(.gossip)
+        configuration.nodes = 2_000
+        configuration.topology = .complete
+        let run = configuration
+        let report = await onComputeThread { BroadcastSimulation(configuration: run).run() }
+        #expect(configuration.gossipFanout == 9)  // ⌈ln 2000⌉ + 1
+        for outcome in report.outcomes {
+            #expect(outcome.reliability > 0.99)
+            #expect(outcome.payloadMessages == outcome.reached * 9)
+        }
+    }
+
+    @Test("with 5 % of the messages lost, Plumtree's announcements and grafts repair nearly every miss")
+    func lossRepairedByGrafts() async {
+        var configuration = Self.configuration(.plumtree)
+        configuration.loss = 0.05
+        var flooding = configuration
+        flooding.spreading = .flood
+        let (lossy, lossyFlood) = (configuration, flooding)
+        let (tree, flood) = await onComputeThread {
+            (BroadcastSimulation(configuration: lossy).run(), BroadcastSimulation(configuration: lossyFlood).run())
+        }
+        // A node misses a broadcast only when its payload and every announcement to it are lost, or a lost overlay
+        // message left a link one-sided: rare, not never (the store's anti-entropy repairs its writes).
+        let reliability = tree.outcomes.map(\.reliability)
+        #expect(reliability.min()! >= 0.99 && reliability.reduce(0, +) / Double(reliability.count) >= 0.995)
+        // The grafts that repair losses cost a little over a perfect tree, far less than flooding.
+        #expect(tree.outcomes.dropFirst(2).allSatisfy { $0.redundancy < 1 })
+        #expect(flood.outcomes.allSatisfy { $0.redundancy > 2 })
+    }
+
+    @Test("under churn every correct node delivers, and new nodes take part")
+    func churn() async {
+        var configuration = Self.configuration(.plumtree)
+        configuration.churn = 0.01
+        configuration.broadcasts = 10
+        let run = configuration
+        let report = await onComputeThread { BroadcastSimulation(configuration: run).run() }
+        #expect(report.churned >= 30)
+        #expect(report.outcomes.dropFirst().allSatisfy { $0.reliability > 0.99 }, "\(report.outcomes)")
+        #expect(report.recovery.last?.liveNodes == 400)
+    }
+
+    @Test("after 70 % fail at once a fixed graph stays cut into pieces; HyParView reconnects its survivors")
+    func overlayRecovery() async {
+        var fixed = Self.configuration(.flood, failing: 0.7)
+        fixed.topology = .regular(degree: 4)
+        let repaired = Self.configuration(.plumtree, failing: 0.7)
+        let graph = fixed
+        let (cut, healed) = await onComputeThread {
+            (BroadcastSimulation(configuration: graph).run(), BroadcastSimulation(configuration: repaired).run())
+        }
+        #expect(cut.recovery.first!.connectedShare < 0.9)
+        #expect(cut.recovery.last!.connectedShare == cut.recovery.first!.connectedShare, "nothing repairs it")
+        #expect(cut.outcomes.allSatisfy { $0.reliability < 0.9 })
+        #expect(healed.recovery.first!.connectedShare < 1)
+        #expect(healed.recovery.last!.connectedShare == 1)
+        #expect(healed.recovery.last!.meanNeighbors > 4)
     }
 
     @Test("the same seed gives the same run")

@@ -1,13 +1,16 @@
 import Broadcast
+import Foundation
 import GossipCore
 import GossipTestKit
 
-/// Broadcast over an overlay in continuous virtual time: `n` nodes run `Broadcast.BroadcastNode` (Plumtree on
-/// HyParView, or flooding on the same overlay), every message takes its link's latency, and a node learns that a
-/// neighbour failed, or that a peer it sends to is gone, one round trip later (as a broken connection tells it). The overlay is built by joins
-/// through random earlier nodes and settled by shuffles; then a share of the nodes may fail at once, and
-/// broadcasts are sent one after another from random live nodes, each measured: reliability (share of live nodes
-/// delivering), RMR (payload messages / (nodes reached − 1) − 1), last delivery hop and latency.
+/// Broadcast over an overlay in continuous virtual time: `n` nodes run `Broadcast.BroadcastNode` (Plumtree, or
+/// flooding, on HyParView or on a fixed graph) or plain gossip; every message takes its link's latency and may be
+/// lost, and a node learns that a neighbour failed, or that a peer it sends to is gone, one round trip later (as a
+/// broken connection tells it). The overlay is built by joins through random earlier nodes and settled by
+/// shuffles; then a share of the nodes may fail at once, and broadcasts are sent one after another from random
+/// live nodes while nodes may come and go (churn). Each broadcast is measured: reliability (share of correct nodes
+/// delivering), RMR (payload messages / (nodes reached − 1) − 1), last delivery hop and latency; the overlay's
+/// recovery after the failures is sampled every second.
 public struct BroadcastSimulation: Sendable {
     /// How broadcasts travel.
     public enum Spreading: String, Sendable, CaseIterable {
@@ -15,24 +18,70 @@ public struct BroadcastSimulation: Sendable {
         case plumtree
         /// Every node sends every new payload to all its overlay neighbours.
         case flood
+        /// Every node sends a new payload once to ``Configuration/fanout`` neighbours chosen at random (push
+        /// gossip, "infect and die"; on the complete overlay, to random members).
+        case gossip
+    }
+
+    /// The graph the broadcasts travel on.
+    public enum Topology: Sendable, Hashable, CustomStringConvertible {
+        /// HyParView's active views, built by joins and kept by shuffles and repairs.
+        case hyparview
+        /// A fixed random graph of about `degree` neighbours each (the union of `degree / 2` random cycles
+        /// through every node, repeated edges dropped), never repaired.
+        case regular(degree: Int)
+        /// Every node is every other's neighbour.
+        case complete
+
+        /// `hyparview`, `regular:D` (D even, at least 2) or `complete`; `nil` for anything else.
+        public init?(_ text: String) {
+            switch text {
+            case "hyparview": self = .hyparview
+            case "complete": self = .complete
+            default:
+                guard text.hasPrefix("regular:"), let degree = Int(text.dropFirst("regular:".count)),
+                    degree >= 2, degree % 2 == 0
+                else { return nil }
+                self = .regular(degree: degree)
+            }
+        }
+
+        /// The spelling ``init(_:)`` reads.
+        public var description: String {
+            switch self {
+            case .hyparview: "hyparview"
+            case .regular(let degree): "regular:\(degree)"
+            case .complete: "complete"
+            }
+        }
     }
 
     /// What to run.
     public struct Configuration: Sendable {
-        /// Nodes. Default: 1,000.
+        /// Nodes at the start. Default: 1,000.
         public var nodes = 1_000
         /// How broadcasts travel. Default: Plumtree.
         public var spreading = Spreading.plumtree
+        /// The graph. Default: HyParView.
+        public var topology = Topology.hyparview
         /// The overlay's sizes and walk lengths. Default: the paper's.
         public var overlay = Broadcast.HyParView<Int>.Configuration()
         /// The tree's timeouts. Default: Plumtree's defaults.
         public var tree = Broadcast.Plumtree<Int>.Configuration()
+        /// Gossip's fanout; `nil` for ⌈ln n⌉ + 1. Default: `nil`.
+        public var fanout: Int?
         /// Time between two joins while the overlay is built. Default: 5 ms.
         public var joinSpacing: Duration = .milliseconds(5)
         /// How long the overlay settles (shuffles) after the last join. Default: 60 s.
         public var settle: Duration = .seconds(60)
         /// Share of the nodes that fail at once after settling (0 for a stable run). Default: 0.
         public var failureShare = 0.0
+        /// Share of the messages lost, each on its own (a lost payload or announcement is repaired only by the
+        /// protocol itself). Default: 0.
+        public var loss = 0.0
+        /// Share of the live nodes replaced each second while the broadcasts are sent: that many crash and as
+        /// many new nodes join through random live ones (HyParView only). Default: 0.
+        public var churn = 0.0
         /// Broadcasts sent after the failures. Default: 20.
         public var broadcasts = 20
         /// Time between two broadcasts. Default: 1 s.
@@ -46,14 +95,19 @@ public struct BroadcastSimulation: Sendable {
 
         /// The defaults.
         public init() {}
+
+        /// The fanout gossip uses at `nodes` nodes.
+        public var gossipFanout: Int { fanout ?? Int(log(Double(max(nodes, 2))).rounded(.up)) + 1 }
     }
 
     /// One broadcast's measurements.
     public struct BroadcastOutcome: Sendable, Hashable {
-        /// Live nodes when it was sent.
+        /// Correct nodes for it: joined before it was sent and alive at the end of the run.
         public var liveNodes: Int
-        /// Live nodes that delivered it.
+        /// Correct nodes that delivered it.
         public var delivered: Int
+        /// Nodes that delivered it, the ones that crashed later included.
+        public var reached: Int
         /// Payload messages sent for it.
         public var payloadMessages: Int
         /// The most hops to a delivery.
@@ -61,13 +115,25 @@ public struct BroadcastSimulation: Sendable {
         /// Seconds from sending to the last delivery.
         public var lastDeliverySeconds: Double
 
-        /// Share of the live nodes that delivered it.
+        /// Share of the correct nodes that delivered it.
         public var reliability: Double { Double(delivered) / Double(max(1, liveNodes)) }
         /// Relative message redundancy: payload messages per node reached beyond the first, minus one (0 for a
         /// perfect tree).
         public var redundancy: Double {
-            delivered > 1 ? Double(payloadMessages) / Double(delivered - 1) - 1 : 0
+            reached > 1 ? Double(payloadMessages) / Double(reached - 1) - 1 : 0
         }
+    }
+
+    /// The overlay among the live nodes at one moment.
+    public struct OverlaySample: Sendable, Hashable {
+        /// Seconds since the simultaneous failures (0: the moment they happen).
+        public var seconds: Double
+        /// Live nodes.
+        public var liveNodes: Int
+        /// Their mean count of live neighbours.
+        public var meanNeighbors: Double
+        /// The share of them in the largest connected part of the overlay (1: nobody cut off).
+        public var connectedShare: Double
     }
 
     /// What a run measured.
@@ -78,10 +144,14 @@ public struct BroadcastSimulation: Sendable {
         public var outcomes: [BroadcastOutcome]
         /// Nodes that failed at once before the broadcasts.
         public var failed: Int
+        /// Nodes that crashed, and as many that joined, by churn.
+        public var churned: Int
         /// The mean active-view size of the live nodes after the run.
         public var meanActiveView: Double
         /// Active views that are not symmetric (a node lists a neighbour that does not list it) after the run.
         public var asymmetricLinks: Int
+        /// The overlay every second from the failures to the end of the broadcasts.
+        public var recovery: [OverlaySample]
         /// Messages simulated (overlay, tree and failure reports).
         public var events: Int
     }
@@ -94,190 +164,27 @@ public struct BroadcastSimulation: Sendable {
         self.configuration = configuration
     }
 
-    enum Event {
-        case message(Broadcast.BroadcastNode<Int>.Message, from: Int, to: Int)
-        case timer(Broadcast.BroadcastNode<Int>.Timer, node: Int)
-        case unreachable(Int, by: Int)
-        case join(Int, through: Int)
-        case broadcast(Int, index: Int)
+    /// Why `configuration` cannot run, or `nil` when it can.
+    public static func problem(with configuration: Configuration) -> String? {
+        if configuration.nodes < 2 { return "at least 2 nodes are needed" }
+        if !(0..<1).contains(configuration.loss) { return "the loss must lie in [0, 1)" }
+        if !(0..<1).contains(configuration.churn) { return "the churn must lie in [0, 1)" }
+        if configuration.churn > 0, configuration.topology != .hyparview {
+            return "churn needs the hyparview overlay (new nodes join through it)"
+        }
+        if case .regular(let degree) = configuration.topology, degree >= configuration.nodes {
+            return "a regular overlay needs more nodes than its degree"
+        }
+        if configuration.topology == .complete, configuration.spreading != .gossip, configuration.nodes > 2_000 {
+            return "plumtree and flood on the complete overlay are limited to 2,000 nodes (n² links)"
+        }
+        if let fanout = configuration.fanout, fanout < 1 { return "the fanout must be at least 1" }
+        return nil
     }
 
     /// Runs it.
     public func run() -> Report {
         var engine = Engine(configuration: configuration)
         return engine.run()
-    }
-
-    struct Engine {
-        let configuration: Configuration
-        var nodes: [Broadcast.BroadcastNode<Int>]
-        var generators: [SeededRandom]
-        var alive: [Bool]
-        var scheduler = VirtualScheduler<Event>()
-        var rng: SeededRandom
-        var events = 0
-        /// Per broadcast: when it was sent, who was alive, its deliveries and payload messages.
-        var sentAt: [Instant] = []
-        var liveAtSend: [Int] = []
-        var delivered: [Int] = []
-        var payloadMessages: [Int] = []
-        var lastHop: [Int] = []
-        var lastDelivery: [Instant] = []
-        var broadcastIndex: [UInt64: Int] = [:]
-
-        init(configuration: Configuration) {
-            self.configuration = configuration
-            let prunes = configuration.spreading == .plumtree
-            nodes = (0..<configuration.nodes).map {
-                Broadcast.BroadcastNode(
-                    me: $0, overlay: configuration.overlay, tree: configuration.tree, prunes: prunes)
-            }
-            generators = (0..<configuration.nodes).map {
-                SeededRandom(seed: configuration.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64($0))
-            }
-            alive = Array(repeating: true, count: configuration.nodes)
-            rng = SeededRandom(seed: configuration.seed)
-        }
-
-        /// The latency of the link between `a` and `b`: fixed per link, drawn from a hash of the pair.
-        func latency(_ a: Int, _ b: Int) -> Duration {
-            var hash = UInt64(min(a, b)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(max(a, b)) &* 0xC2B2_AE3D_27D4_EB4F
-            hash ^= hash >> 29
-            hash &*= 0x1656_67B1_9E37_79F9
-            hash ^= hash >> 32
-            let unit = Double(hash % 1_000_000) / 1_000_000
-            let range = configuration.latency
-            return .nanoseconds(Int64((range.lowerBound + unit * (range.upperBound - range.lowerBound)) * 1e9))
-        }
-
-        mutating func run() -> Report {
-            let count = configuration.nodes
-            var instant = Instant.zero
-            for index in 0..<count {
-                step(index) { node, generator in node.start(at: instant, using: &generator) }
-                if index > 0 {
-                    let contact = Int.random(in: 0..<index, using: &rng)
-                    scheduler.schedule(.join(index, through: contact), at: instant)
-                }
-                instant = instant + configuration.joinSpacing
-            }
-            let settled = instant + configuration.settle
-            drain(until: settled)
-            // Simultaneous failures.
-            let failing = Int((Double(count) * configuration.failureShare).rounded())
-            var order = Array(0..<count)
-            order.shuffle(using: &rng)
-            for index in order.prefix(failing) { alive[index] = false }
-            // Their neighbours' connections to them break: each hears of it a round trip later, as TCP tells it.
-            for index in order.prefix(failing) {
-                for neighbor in nodes[index].overlay.activeView where alive[neighbor] {
-                    let delay = latency(index, neighbor)
-                    scheduler.schedule(.unreachable(index, by: neighbor), at: settled + delay + delay)
-                }
-            }
-            // Broadcasts from random live nodes.
-            let live = order.dropFirst(failing).map { $0 }
-            var at = settled
-            for index in 0..<configuration.broadcasts {
-                let source = live[Int.random(in: 0..<live.count, using: &rng)]
-                scheduler.schedule(.broadcast(source, index: index), at: at)
-                at = at + configuration.broadcastInterval
-            }
-            drain(until: at + .seconds(30))
-            let outcomes = sentAt.indices.map { index in
-                BroadcastOutcome(
-                    liveNodes: liveAtSend[index], delivered: delivered[index],
-                    payloadMessages: payloadMessages[index], lastDeliveryHop: lastHop[index],
-                    lastDeliverySeconds: (lastDelivery[index] - sentAt[index]).secondsValue)
-            }
-            var asymmetric = 0
-            var views = 0
-            for index in 0..<count where alive[index] {
-                views += nodes[index].overlay.activeView.count
-                for neighbor in nodes[index].overlay.activeView
-                where alive[neighbor] && !nodes[neighbor].overlay.isNeighbor(index) {
-                    asymmetric += 1
-                }
-            }
-            let survivors = alive.filter { $0 }.count
-            return Report(
-                configuration: configuration, outcomes: outcomes, failed: failing,
-                meanActiveView: Double(views) / Double(max(1, survivors)), asymmetricLinks: asymmetric,
-                events: events)
-        }
-
-        mutating func drain(until limit: Instant) {
-            while let event = scheduler.next(notAfter: limit) {
-                events += 1
-                handle(event)
-            }
-            scheduler.advance(to: limit)
-        }
-
-        mutating func handle(_ event: Event) {
-            let now = scheduler.now
-            switch event {
-            case .join(let node, let contact):
-                apply(nodes[node].join(through: contact), of: node)
-            case .broadcast(let source, let index):
-                guard alive[source] else { return }
-                let (id, effects) = nodes[source].broadcast(
-                    [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: configuration.payloadBytes),
-                    at: now)
-                guard let id else { return }
-                broadcastIndex[id.sequence << 20 | UInt64(source)] = sentAt.count
-                sentAt.append(now)
-                liveAtSend.append(alive.filter { $0 }.count)
-                delivered.append(0)
-                payloadMessages.append(0)
-                lastHop.append(0)
-                lastDelivery.append(now)
-                apply(effects, of: source)
-            case .message(let message, let sender, let receiver):
-                step(receiver) { node, generator in node.receive(message, from: sender, at: now, using: &generator) }
-            case .timer(let timer, let index):
-                step(index) { node, generator in node.fire(timer, at: now, using: &generator) }
-            case .unreachable(let peer, let index):
-                step(index) { node, generator in node.peerFailed(peer, at: now, using: &generator) }
-            }
-        }
-
-        /// Runs `input` on live node `index` with that node's own generator, and carries out its effects.
-        mutating func step(
-            _ index: Int,
-            _ input: (inout Broadcast.BroadcastNode<Int>, inout SeededRandom) -> [Broadcast.BroadcastNode<Int>.Effect]
-        ) {
-            guard alive[index] else { return }
-            let effects = input(&nodes[index], &generators[index])
-            apply(effects, of: index)
-        }
-
-        mutating func apply(_ effects: [Broadcast.BroadcastNode<Int>.Effect], of node: Int) {
-            let now = scheduler.now
-            for effect in effects {
-                switch effect {
-                case .send(let message, let peer):
-                    if case .tree(.gossip(let id, _, _)) = message,
-                        let index = broadcastIndex[id.sequence << 20 | UInt64(id.origin)]
-                    {
-                        payloadMessages[index] += 1
-                    }
-                    let delay = latency(node, peer)
-                    if alive[peer] {
-                        scheduler.schedule(.message(message, from: node, to: peer), at: now + delay)
-                    } else {
-                        // The connection breaks: the sender hears of it a round trip later.
-                        scheduler.schedule(.unreachable(peer, by: node), at: now + delay + delay)
-                    }
-                case .arm(let timer, let instant):
-                    scheduler.schedule(.timer(timer, node: node), at: instant)
-                case .deliver(let id, let round, _):
-                    guard let index = broadcastIndex[id.sequence << 20 | UInt64(id.origin)] else { continue }
-                    delivered[index] += 1
-                    lastHop[index] = max(lastHop[index], round)
-                    lastDelivery[index] = max(lastDelivery[index], now)
-                }
-            }
-        }
     }
 }
