@@ -68,7 +68,9 @@ struct SerfInteropTests {
 
         // Our graceful leave is shown as left by serf, never failed.
         await ours.leave()
-        #expect(await eventually(timeout: 10) { serfA.status(of: "swift-1") == "left" })
+        // Polled until serf shows either outcome (a loaded machine slows the CLI it is read with), then checked.
+        #expect(await eventually(timeout: 30) { ["left", "failed"].contains(serfA.status(of: "swift-1")) })
+        #expect(serfA.status(of: "swift-1") == "left")
         let drops = await ours.statistics.packetsDropped
         #expect(drops == 0)
     }
