@@ -230,6 +230,20 @@ struct StoreValueTests {
             })
     }
 
+    @Test("a digest of the wrong length is dropped and counted; one from a stranger opens no exchange")
+    func malformedDigests() {
+        var store = Replication.Store(name: "a")
+        var rng = SeededRandom(seed: 1)
+        let sender = NodeAddress(ip: .loopbackV4, port: 7946)
+        _ = store.receive([ReplicationPayload.digest, 16, 1, 2], from: sender, at: .zero, using: &rng)
+        #expect(store.statistics.malformedMessages == 1)
+        // Well formed and differing (an empty replica's root is not 1), but from no known peer: nothing to open.
+        let effects = store.receive(
+            [ReplicationPayload.digest, 16, 0, 0, 0, 0, 0, 0, 0, 1], from: sender, at: .zero, using: &rng)
+        #expect(store.statistics.malformedMessages == 1 && store.statistics.digestsDiffering == 1)
+        #expect(effects.isEmpty)
+    }
+
     @Test("user keys: empty, too long and NUL-led keys are refused with the reason")
     mutating func keyValidation() {
         var store = Replication.Store(name: "a")
