@@ -10,22 +10,22 @@ struct BroadcastSimCommand: ParsableCommand {
         abstract:
             "Broadcast with Plumtree, flooding, gossip or pbcast; measure reliability, redundancy and repair.",
         discussion: """
-            --overlay hyparview is built by joins through random earlier nodes and settled by shuffles;
-            regular:D is a fixed random graph of about D neighbours each (D even) and complete links everyone,
-            neither repaired. Then --fail of the nodes may fail at once, and --broadcasts are sent one a second
-            from random live nodes while --churn of the live nodes are replaced each second (hyparview only).
-            Each link has its own latency (5–50 ms) and loses --loss of the messages once the overlay has settled;
-            a node that sends to a failed one hears of it a round trip later (HyParView replaces it from its
-            passive view). Plumtree prunes duplicates into a tree, flood sends every new payload to all
-            neighbours, gossip to --fanout random ones (random members on the complete overlay). For each
-            broadcast: reliability (share of the correct nodes, joined before it and alive at the end, that
-            deliver), RMR (payload messages / (nodes reached − 1) − 1: 0 for a perfect tree), last delivery hop
-            and latency; and every second after the failures, the overlay's live neighbours and the share of the
+            --overlay hyparview is built by joins through random earlier nodes and settled by shuffles; \
+            regular:D is a fixed random graph of about D neighbours each (D even) and complete links everyone, \
+            neither repaired. Then --fail of the nodes may fail at once, and --broadcasts are sent one a second \
+            from random live nodes while --churn of the live nodes are replaced each second (hyparview only). \
+            Each link has its own latency (5–50 ms) and loses --loss of the messages once the overlay has settled; \
+            a node that sends to a failed one hears of it a round trip later (HyParView replaces it from its \
+            passive view). Plumtree prunes duplicates into a tree, flood sends every new payload to all \
+            neighbours, gossip to --fanout random ones (random members on the complete overlay). For each \
+            broadcast: reliability (share of the correct nodes, joined before it and alive at the end, that \
+            deliver), RMR (payload messages / (nodes reached − 1) − 1: 0 for a perfect tree), last delivery hop \
+            and latency; and every second after the failures, the overlay's live neighbours and the share of the \
             live nodes in its largest connected part.
 
-            With --protocol pbcast (Bimodal Multicast) there is no overlay: each broadcast is multicast to every
-            member, each copy lost with --loss, then repaired by 10 rounds of digest gossip (fanout 2, 100 ms
-            apart, each message lost with --loss); --fail of the members are crashed. The last delivery "hop" is
+            With --protocol pbcast (Bimodal Multicast) there is no overlay: each broadcast is multicast to every \
+            member, each copy lost with --loss, then repaired by 10 rounds of digest gossip (fanout 2, 100 ms \
+            apart, each message lost with --loss); --fail of the members are crashed. The last delivery "hop" is \
             the gossip round of the last delivery.
 
             Examples:

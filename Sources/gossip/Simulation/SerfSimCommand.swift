@@ -14,10 +14,10 @@ struct SerfSimCommand: ParsableCommand {
         abstract:
             "Run full node cores (memberlist, Serf's layer, the replicated store) in virtual time; measure delivery.",
         discussion: """
-            Each event is sent from a random live member; the report gives, per event, the share of live members
-            that delivered it, the deliveries beyond the first (0 is right) and the delivery latency, next to the
-            spread model's time. With --writes, members also write to the replicated store (every fifth write
-            overwrites an earlier key), and the report says whether every replica ended with every winning write
+            Each event is sent from a random live member; the report gives, per event, the share of live members \
+            that delivered it, the deliveries beyond the first (0 is right) and the delivery latency, next to the \
+            spread model's time. With --writes, members also write to the replicated store (every fifth write \
+            overwrites an earlier key), and the report says whether every replica ended with every winning write \
             and how long after the last write (or the heal) that took.
 
             Examples:

@@ -8,9 +8,9 @@ struct VivaldiSimCommand: ParsableCommand {
         commandName: "vivaldi",
         abstract: "Run Serf's Vivaldi coordinates on a synthetic planet; measure how well they estimate round trips.",
         discussion: """
-            Nodes gather around seven cities; a round trip is the fibre time along the great circle (routes 1.5
-            times longer) plus both ends' access latency, with --jitter on every observation. Each round every node
-            probes one random other node and updates its coordinate, as Serf does on every probe. The report gives
+            Nodes gather around seven cities; a round trip is the fibre time along the great circle (routes 1.5 \
+            times longer) plus both ends' access latency, with --jitter on every observation. Each round every node \
+            probes one random other node and updates its coordinate, as Serf does on every probe. The report gives \
             the relative error |estimate − truth| / truth over sampled pairs, and the rounds it took to settle.
 
             Examples:
