@@ -134,10 +134,11 @@ func waitUntil(timeout: Double, _ condition: () async -> Bool) async -> Bool {
     return await condition()
 }
 
-/// A port that is free for both TCP and UDP on 127.0.0.1 right now.
+/// A port that is free for both TCP and UDP on 127.0.0.1 right now, below the kernel's ephemeral range (32768 and
+/// up), so that no outgoing connection of another test can take it before the process it is meant for binds it.
 func freePort() throws -> UInt16 {
     for _ in 0..<50 {
-        let port = UInt16.random(in: 20_000...60_000)
+        let port = UInt16.random(in: 20_000...32_000)
         if canBind(port, streamSocket) && canBind(port, datagramSocket) { return port }
     }
     throw SerfError("no free port found")
