@@ -249,8 +249,7 @@ extension BroadcastSimulation {
                     if peer != node, peer != sender, !targets.contains(peer) { targets.append(peer) }
                 }
             case .regular, .hyparview:
-                var candidates =
-                    configuration.topology == .hyparview ? nodes[node].overlay.activeView : fixedNeighbors[node]
+                var candidates = neighbors(of: node)
                 candidates.removeAll { $0 == sender }
                 candidates.shuffle(using: &generators[node])
                 targets = Array(candidates.prefix(fanout))

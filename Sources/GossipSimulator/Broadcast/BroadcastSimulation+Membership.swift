@@ -22,13 +22,17 @@ extension BroadcastSimulation.Engine {
         guard alive[index] else { return }
         alive[index] = false
         liveCount -= 1
-        let neighbors =
-            configuration.topology == .hyparview
-            ? nodes[index].overlay.activeView : (fixedNeighbors.isEmpty ? [] : fixedNeighbors[index])
-        for neighbor in neighbors where alive[neighbor] {
+        for neighbor in neighbors(of: index) where alive[neighbor] {
             let delay = latency(index, neighbor)
             scheduler.schedule(.unreachable(index, by: neighbor), at: instant + delay + delay)
         }
+    }
+
+    /// Node `index`'s overlay neighbours: HyParView's active view, or its fixed ones (none are listed on the
+    /// complete graph, where everyone is a neighbour).
+    func neighbors(of index: Int) -> [Int] {
+        configuration.topology == .hyparview
+            ? nodes[index].overlay.activeView : (fixedNeighbors.isEmpty ? [] : fixedNeighbors[index])
     }
 
     /// A second of churn: a share of the live nodes crash, and as many new ones join through random live nodes.
@@ -79,9 +83,7 @@ extension BroadcastSimulation.Engine {
         }
         var links = 0
         for node in 0..<started where alive[node] {
-            let neighbors =
-                configuration.topology == .hyparview ? nodes[node].overlay.activeView : fixedNeighbors[node]
-            for neighbor in neighbors where alive[neighbor] {
+            for neighbor in neighbors(of: node) where alive[neighbor] {
                 links += 1
                 let (a, b) = (root(node), root(neighbor))
                 if a != b { parent[a] = b }
