@@ -50,25 +50,35 @@ extension Broadcast {
             self.prunes = prunes
         }
 
+        // The entry points below are also compiled for `Int` peers and `SeededRandom` (the simulator's), so that
+        // another module's release build calls them specialized, without cross-module optimization: the generic
+        // versions cost about seven times as much per message.
+
         /// Arms the overlay's shuffles.
-        public mutating func start(at now: Instant, using rng: inout some RandomNumberGenerator) -> [Effect] {
+        @_specialize(exported:true,where Peer == Int, Random == SeededRandom)
+        public mutating func start<Random: RandomNumberGenerator>(at now: Instant, using rng: inout Random)
+            -> [Effect]
+        {
             route(overlay.start(at: now, using: &rng))
         }
 
         /// Uses `peers` as this node's neighbours instead of HyParView's views: a static overlay (a regular
         /// graph, the complete graph) to compare against. The overlay stays empty and is never armed; a peer that
         /// fails only leaves the tree, and nothing replaces it.
+        @_specialize(exported:true,where Peer == Int)
         public mutating func connect(fixed peers: [Peer]) {
             hasFixedNeighbors = true
             for peer in peers { tree.neighborUp(peer) }
         }
 
         /// Joins through `contact`.
+        @_specialize(exported:true,where Peer == Int)
         public mutating func join(through contact: Peer) -> [Effect] {
             route(overlay.join(through: contact))
         }
 
         /// Broadcasts `payload` to every node; `nil` when it is over the tree's payload limit.
+        @_specialize(exported:true,where Peer == Int)
         public mutating func broadcast(_ payload: [UInt8], at now: Instant) -> (
             id: Plumtree<Peer>.MessageID?, effects: [Effect]
         ) {
@@ -77,8 +87,9 @@ extension Broadcast {
         }
 
         /// Handles a message from `sender`.
-        public mutating func receive(
-            _ message: Message, from sender: Peer, at now: Instant, using rng: inout some RandomNumberGenerator
+        @_specialize(exported:true,where Peer == Int, Random == SeededRandom)
+        public mutating func receive<Random: RandomNumberGenerator>(
+            _ message: Message, from sender: Peer, at now: Instant, using rng: inout Random
         ) -> [Effect] {
             switch message {
             case .overlay(let message):
@@ -93,9 +104,10 @@ extension Broadcast {
         }
 
         /// Handles a timer.
-        public mutating func fire(_ timer: Timer, at now: Instant, using rng: inout some RandomNumberGenerator)
-            -> [Effect]
-        {
+        @_specialize(exported:true,where Peer == Int, Random == SeededRandom)
+        public mutating func fire<Random: RandomNumberGenerator>(
+            _ timer: Timer, at now: Instant, using rng: inout Random
+        ) -> [Effect] {
             switch timer {
             case .overlay(let timer): return route(overlay.fire(timer, at: now, using: &rng))
             case .tree(let timer): return route(tree.fire(timer, at: now))
@@ -103,9 +115,10 @@ extension Broadcast {
         }
 
         /// `peer` could not be reached: the overlay replaces it, the tree forgets it.
-        public mutating func peerFailed(_ peer: Peer, at now: Instant, using rng: inout some RandomNumberGenerator)
-            -> [Effect]
-        {
+        @_specialize(exported:true,where Peer == Int, Random == SeededRandom)
+        public mutating func peerFailed<Random: RandomNumberGenerator>(
+            _ peer: Peer, at now: Instant, using rng: inout Random
+        ) -> [Effect] {
             guard !hasFixedNeighbors else {
                 tree.neighborDown(peer)
                 return []

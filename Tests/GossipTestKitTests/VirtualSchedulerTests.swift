@@ -23,6 +23,52 @@ struct TestKitTests {
         #expect(scheduler.now == .zero + .seconds(2), "the clock never goes back")
     }
 
+    @Test(
+        "the calendar queue gives exactly a sorted queue's order: same bucket, later in the ring, past the ring",
+        arguments: [1, 2, 3])
+    func calendarOrder(seed: UInt64) {
+        // A small ring (64 buckets of 1 ms) so that schedules land in the active bucket, in the ring, across its
+        // wrap and in the overflow; takes are interleaved with schedules and stop at random limits.
+        var scheduler = VirtualScheduler<Int>(bucket: .milliseconds(1), bucketCount: 64)
+        var reference: [(instant: Int64, order: Int)] = []
+        var rng = SeededRandom(seed: seed)
+        var order = 0
+        var taken = 0
+        for _ in 0..<4_000 {
+            if Bool.random(using: &rng) || reference.isEmpty {
+                let ahead: Int64 =
+                    switch Int.random(in: 0..<4, using: &rng) {
+                    case 0: 0
+                    case 1: Int64.random(in: 0..<1_000_000, using: &rng)
+                    case 2: Int64.random(in: 0..<64_000_000, using: &rng)
+                    default: Int64.random(in: 0..<500_000_000, using: &rng)
+                    }
+                let instant = scheduler.now.nanoseconds + ahead
+                scheduler.schedule(order, at: Instant(nanoseconds: instant))
+                reference.append((instant, order))
+                order += 1
+            } else {
+                let limit = scheduler.now + .milliseconds(Int64.random(in: 0..<80, using: &rng))
+                reference.sort { ($0.instant, $0.order) < ($1.instant, $1.order) }
+                let expected = reference.first.flatMap { $0.instant <= limit.nanoseconds ? $0 : nil }
+                let event = scheduler.next(notAfter: limit)
+                #expect(event == expected?.order)
+                if let expected {
+                    reference.removeFirst()
+                    #expect(scheduler.now.nanoseconds == expected.instant)
+                    taken += 1
+                }
+            }
+            #expect(scheduler.count == reference.count)
+        }
+        reference.sort { ($0.instant, $0.order) < ($1.instant, $1.order) }
+        #expect(scheduler.nextInstant?.nanoseconds == reference.first?.instant)
+        var rest: [Int] = []
+        while let event = scheduler.next(notAfter: Instant(nanoseconds: .max)) { rest.append(event) }
+        #expect(rest == reference.map(\.order))
+        #expect(taken > 500)
+    }
+
     @Test("latency models stay within their bounds")
     func latency() {
         var rng = SeededRandom(seed: 3)

@@ -93,7 +93,7 @@ extension BroadcastSimulation {
                         let contact = Int.random(in: 0..<index, using: &rng)
                         scheduler.schedule(.join(index, through: contact), at: instant)
                     }
-                    instant = instant + configuration.joinSpacing
+                    instant = instant + configuration.effectiveJoinSpacing
                 }
                 instant = instant + configuration.settle
             case .regular(let degree):

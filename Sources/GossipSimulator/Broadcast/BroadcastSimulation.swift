@@ -70,8 +70,10 @@ public struct BroadcastSimulation: Sendable {
         public var tree = Broadcast.Plumtree<Int>.Configuration()
         /// Gossip's fanout; `nil` for ⌈ln n⌉ + 1. Default: `nil`.
         public var fanout: Int?
-        /// Time between two joins while the overlay is built. Default: 5 ms.
-        public var joinSpacing: Duration = .milliseconds(5)
+        /// Time between two joins while the overlay is built; `nil` for 5 ms, or less at large sizes so that
+        /// every join fits in 50 s (0.5 ms at 100,000 nodes: the overlay is then built in 50 virtual seconds of
+        /// joins and shuffles instead of 500). Default: `nil`.
+        public var joinSpacing: Duration?
         /// How long the overlay settles (shuffles) after the last join. Default: 60 s.
         public var settle: Duration = .seconds(60)
         /// Share of the nodes that fail at once after settling (0 for a stable run). Default: 0.
@@ -95,6 +97,11 @@ public struct BroadcastSimulation: Sendable {
 
         /// The defaults.
         public init() {}
+
+        /// The time between two joins this run uses: ``joinSpacing``, or its default.
+        public var effectiveJoinSpacing: Duration {
+            joinSpacing ?? min(.milliseconds(5), .seconds(50) / max(1, nodes))
+        }
 
         /// The fanout gossip uses at `nodes` nodes.
         public var gossipFanout: Int { fanout ?? Int(log(Double(max(nodes, 2))).rounded(.up)) + 1 }
