@@ -129,6 +129,7 @@ extension Broadcast {
         /// The overlay's effects, with its neighbour changes applied to the tree; the tree's as they are.
         mutating func route(_ effects: [HyParView<Peer>.Effect]) -> [Effect] {
             var routed: [Effect] = []
+            routed.reserveCapacity(effects.count)
             for effect in effects {
                 switch effect {
                 case .send(let message, let peer): routed.append(.send(.overlay(message), to: peer))

@@ -49,6 +49,31 @@ struct PlumtreeTests {
         }
     }
 
+    @Test("an announcement waiting for a neighbour that announced the same payload first is never sent")
+    func announcementsCrossedAreWithdrawn() {
+        // Node 0 has two lazy neighbours, 1 and 2, and receives a payload from 3: it queues announcements for 1
+        // and 2. Node 1 announces the same payload before the batch goes, so only node 2 is told.
+        var node = Tree(me: 0)
+        for peer in [1, 2] {
+            node.neighborUp(peer)
+            _ = node.receive(.prune, from: peer, at: .zero)
+        }
+        let id = Tree.MessageID(origin: 3, sequence: 1)
+        let accepted = node.receive(.gossip(id, round: 0, payload: [7]), from: 3, at: .zero)
+        #expect(accepted.contains(.arm(.lazyFlush, at: .zero + .milliseconds(50))))
+        #expect(node.receive(.ihave([.init(id: id, round: 1)]), from: 1, at: .zero + .milliseconds(10)).isEmpty)
+        let batch = node.fire(.lazyFlush, at: .zero + .milliseconds(50))
+        #expect(batch == [.send(.ihave([.init(id: id, round: 1)]), to: 2)])
+        #expect(node.statistics.announcementsWithdrawn == 1)
+        // A duplicate from a lazy neighbour withdraws it the same way.
+        let second = Tree.MessageID(origin: 3, sequence: 2)
+        _ = node.receive(.gossip(second, round: 0, payload: [8]), from: 3, at: .zero + .seconds(1))
+        _ = node.receive(.gossip(second, round: 2, payload: [8]), from: 2, at: .zero + .seconds(1))
+        let next = node.fire(.lazyFlush, at: .zero + .seconds(1) + .milliseconds(50))
+        #expect(next == [.send(.ihave([.init(id: second, round: 1)]), to: 1)])
+        #expect(node.statistics.announcementsWithdrawn == 2)
+    }
+
     @Test("a first broadcast reaches everyone once; duplicates prune links; the second travels the tree alone")
     func duplicatesPruneTheTree() {
         var triangle = Triangle()

@@ -23,9 +23,9 @@ extension Broadcast.HyParView {
             statistics.dropped += 1
             return
         }
-        let onward = activeView.filter { $0 != sender && $0 != origin }
-        if ttl > 1, !onward.isEmpty {
-            let next = onward[Int.random(in: 0..<onward.count, using: &rng)]
+        let onward = activeView.count { $0 != sender && $0 != origin }
+        if ttl > 1, onward > 0 {
+            let next = activeView.element(Int.random(in: 0..<onward, using: &rng)) { $0 != sender && $0 != origin }
             effects.append(.send(.shuffle(origin: origin, ttl: ttl - 1, sample: sample), to: next))
             return
         }
@@ -45,6 +45,17 @@ extension Broadcast.HyParView {
 }
 
 extension Array {
+    /// The element at `position` (counted from 0) among those that satisfy `isIncluded`, of which there must be
+    /// more than `position`: a random choice among them without building the filtered array.
+    func element(_ position: Int, where isIncluded: (Element) -> Bool) -> Element {
+        var remaining = position
+        for element in self where isIncluded(element) {
+            if remaining == 0 { return element }
+            remaining -= 1
+        }
+        preconditionFailure("element(_:where:) past the last match")
+    }
+
     /// Up to `count` distinct elements, chosen at random.
     func randomSample(_ count: Int, using rng: inout some RandomNumberGenerator) -> [Element] {
         guard count < self.count else { return self }

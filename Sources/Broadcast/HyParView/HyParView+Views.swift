@@ -21,8 +21,8 @@ extension Broadcast.HyParView {
             statistics.dropped += 1
             return
         }
-        let onward = activeView.filter { $0 != sender && $0 != node }
-        if ttl == 0 || onward.isEmpty {
+        let onward = activeView.count { $0 != sender && $0 != node }
+        if ttl == 0 || onward == 0 {
             if !activeView.contains(node) {
                 addToActive(node, using: &rng)
                 effects.append(.send(.joinAccepted, to: node))
@@ -30,7 +30,7 @@ extension Broadcast.HyParView {
             return
         }
         if ttl == configuration.passiveRandomWalkLength { addToPassive(node, using: &rng) }
-        let next = onward[Int.random(in: 0..<onward.count, using: &rng)]
+        let next = activeView.element(Int.random(in: 0..<onward, using: &rng)) { $0 != sender && $0 != node }
         effects.append(.send(.forwardJoin(node: node, ttl: ttl - 1), to: next))
     }
 
@@ -65,9 +65,12 @@ extension Broadcast.HyParView {
     /// node has none).
     mutating func fillActiveView(at now: Instant, using rng: inout some RandomNumberGenerator) {
         guard pendingNeighbor == nil, activeView.count < configuration.activeCapacity else { return }
-        let candidates = passiveView.filter { !refusedBy.contains($0) }
-        guard !candidates.isEmpty else { return }
-        let candidate = candidates[Int.random(in: 0..<candidates.count, using: &rng)]
+        let refused = refusedBy
+        let candidates = refused.isEmpty ? passiveView.count : passiveView.count { !refused.contains($0) }
+        guard candidates > 0 else { return }
+        let chosen = Int.random(in: 0..<candidates, using: &rng)
+        let candidate =
+            refused.isEmpty ? passiveView[chosen] : passiveView.element(chosen) { !refused.contains($0) }
         pendingNeighbor = candidate
         statistics.neighborRequests += 1
         effects.append(.send(.neighbor(urgent: activeView.isEmpty), to: candidate))

@@ -18,14 +18,20 @@ extension Broadcast.Plumtree {
                 // The link it came on is part of the tree.
                 makeEager(sender)
             } else {
-                // A second copy: that link is redundant.
+                // A second copy: that link is redundant, and the sender needs no announcement of it.
+                withdrawAnnouncement(of: id, to: sender)
                 statistics.duplicates += 1
                 makeLazy(sender)
                 statistics.prunes += 1
                 effects.append(.send(.prune, to: sender))
             }
         case .ihave(let announcements):
-            for announcement in announcements where received[announcement.id] == nil {
+            for announcement in announcements {
+                guard received[announcement.id] == nil else {
+                    // The sender has it: an announcement of it still waiting for the sender would tell it nothing.
+                    withdrawAnnouncement(of: announcement.id, to: sender)
+                    continue
+                }
                 guard announcement.round >= 0 else {
                     statistics.dropped += 1
                     continue
@@ -78,7 +84,7 @@ extension Broadcast.Plumtree {
                 statistics.announcementsSent += 1
                 effects.append(.send(.ihave(announcements), to: peer))
             }
-            lazyQueue = []
+            lazyQueue.removeAll(keepingCapacity: true)
         }
         return takeEffects()
     }
@@ -95,9 +101,8 @@ extension Broadcast.Plumtree {
             statistics.payloadsSent += 1
             effects.append(.send(.gossip(id, round: round + 1, payload: payload), to: peer))
         }
-        let lazy = lazyPeers.filter { $0 != sender }
-        guard !lazy.isEmpty else { return }
-        for peer in lazy {
+        guard lazyPeers.contains(where: { $0 != sender }) else { return }
+        for peer in lazyPeers where peer != sender {
             let announcement = Announcement(id: id, round: round + 1)
             if let index = lazyQueue.firstIndex(where: { $0.peer == peer }) {
                 lazyQueue[index].announcements.append(announcement)
@@ -109,6 +114,15 @@ extension Broadcast.Plumtree {
             lazyFlushArmed = true
             effects.append(.arm(.lazyFlush, at: now + configuration.lazyInterval))
         }
+    }
+
+    /// Takes `id` out of the announcements waiting for `peer`, which has it.
+    mutating func withdrawAnnouncement(of id: MessageID, to peer: Peer) {
+        guard let index = lazyQueue.firstIndex(where: { $0.peer == peer }),
+            let position = lazyQueue[index].announcements.firstIndex(where: { $0.id == id })
+        else { return }
+        lazyQueue[index].announcements.remove(at: position)
+        statistics.announcementsWithdrawn += 1
     }
 
     /// Keeps `payload`, forgetting the oldest beyond ``Configuration/retainedPayloads``.

@@ -95,6 +95,9 @@ extension Broadcast {
             public var prunes = 0
             /// `IHAVE` messages sent (each with one or more announcements).
             public var announcementsSent = 0
+            /// Announcements dropped before they were sent because the neighbour showed it had the payload (it
+            /// announced it, or sent it, first).
+            public var announcementsWithdrawn = 0
             /// Messages dropped as malformed or unexpected.
             public var dropped = 0
             /// Zeroed counters.
