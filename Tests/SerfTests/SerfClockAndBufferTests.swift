@@ -31,6 +31,31 @@ struct SerfClockAndBufferTests {
         #expect(results == [true, false, true, true])
     }
 
+    @Test("a broadcast tree's large events are recognised again without the buffer holding their payloads")
+    func largeEventsKeepNoPayload() {
+        var buffer = Serf.UserEventBuffer(capacity: 16)
+        let payloads = (0..<4).map { seed in (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* (seed + 1)) } }
+        func large(_ time: Int) -> Serf.UserEventBuffer.Event {
+            Serf.UserEventBuffer.Event(name: "bulk", payload: payloads[time % 3])
+        }
+        let recorded = (1...16).map { buffer.record(large($0), at: UInt64($0), clock: UInt64($0)) }
+        #expect(recorded.allSatisfy { $0 })
+        #expect(buffer.payloadBytes == 0, "16 events of 64 KiB would be 1 MiB (Serf's 512 slots: 32 MiB)")
+        // The same large event again is a duplicate; another payload at the same time is new; an event that fits
+        // Serf's limit is kept whole.
+        let small = Serf.UserEventBuffer.Event(name: "deploy", payload: Array("v1".utf8))
+        let results = [
+            buffer.record(large(16), at: 16, clock: 16),
+            buffer.record(.init(name: "bulk", payload: payloads[3]), at: 16, clock: 16),
+            buffer.record(small, at: 16, clock: 16),
+        ]
+        #expect(results == [false, true, true])
+        #expect(buffer.payloadBytes == 2)
+        // Push-pulls carry the small one; the large ones stay out.
+        let carried = buffer.slots.compactMap { $0 }.flatMap(\.events)
+        #expect(carried.map(\.name) == ["deploy"])
+    }
+
     @Test("events older than the window, or than the slot's newer occupant, are dropped")
     func window() {
         var buffer = Serf.UserEventBuffer(capacity: 4)
