@@ -45,8 +45,7 @@ public struct VirtualScheduler<Event> {
         let words = max(1, (bucketCount + 63) / 64)
         ring = Array(repeating: [], count: words * 64)
         occupied = Array(repeating: 0, count: words)
-        activeBucket = 0
-        activeBucket = self.bucket(of: start)
+        activeBucket = Self.bucket(of: start, width: bucketNanoseconds)
     }
 
     /// Events waiting.
@@ -78,7 +77,7 @@ public struct VirtualScheduler<Event> {
         if bucket <= activeBucket {
             heap.insert(entry)
         } else if bucket - activeBucket < Int64(ring.count) {
-            let index = Int(bucket % Int64(ring.count))
+            let index = ringIndex(of: bucket)
             ring[index].append(entry)
             occupied[index >> 6] |= 1 << UInt64(index & 63)
             ringCount += 1
@@ -105,10 +104,20 @@ public struct VirtualScheduler<Event> {
     }
 
     @inlinable
-    func bucket(of instant: Instant) -> Int64 {
+    func bucket(of instant: Instant) -> Int64 { Self.bucket(of: instant, width: bucketNanoseconds) }
+
+    /// The bucket of `instant` for buckets `width` nanoseconds wide, rounding down (before the origin too).
+    @inlinable
+    static func bucket(of instant: Instant, width: Int64) -> Int64 {
         let nanoseconds = instant.nanoseconds
-        return nanoseconds >= 0
-            ? nanoseconds / bucketNanoseconds : (nanoseconds - bucketNanoseconds + 1) / bucketNanoseconds
+        return nanoseconds >= 0 ? nanoseconds / width : (nanoseconds - width + 1) / width
+    }
+
+    /// The ring slot that holds bucket `bucket` (a bucket before the origin included).
+    @inlinable
+    func ringIndex(of bucket: Int64) -> Int {
+        let remainder = Int(bucket % Int64(ring.count))
+        return remainder >= 0 ? remainder : remainder + ring.count
     }
 
     /// Moves the next bucket that holds events (in the ring or the overflow) into the heap.
@@ -118,7 +127,7 @@ public struct VirtualScheduler<Event> {
         if ringCount > 0, let inRing = nextOccupiedBucket(before: next) { next = inRing }
         guard let next else { return }
         activeBucket = next
-        let index = Int(next % Int64(ring.count))
+        let index = ringIndex(of: next)
         if occupied[index >> 6] & (1 << UInt64(index & 63)) != 0 {
             ringCount -= ring[index].count
             for entry in ring[index] { heap.insert(entry) }
@@ -136,7 +145,7 @@ public struct VirtualScheduler<Event> {
         let slots = Int64(ring.count)
         let reach = limit.map { min(slots - 1, $0 - activeBucket) } ?? (slots - 1)
         guard reach >= 1 else { return nil }
-        let start = Int((activeBucket + 1) % slots)
+        let start = ringIndex(of: activeBucket + 1)
         var offset = 0
         while Int64(offset) < reach {
             let index = (start + offset) % ring.count

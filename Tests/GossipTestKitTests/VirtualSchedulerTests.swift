@@ -69,6 +69,19 @@ struct TestKitTests {
         #expect(taken > 500)
     }
 
+    @Test("a clock that starts before the origin keeps the same order across the origin")
+    func beforeTheOrigin() {
+        var scheduler = VirtualScheduler<String>(start: Instant(nanoseconds: -5_000_000_000), bucketCount: 64)
+        scheduler.schedule("late", at: .zero + .seconds(3))
+        scheduler.schedule("origin", at: .zero)
+        scheduler.schedule("early", at: Instant(nanoseconds: -4_999_500_000))
+        scheduler.schedule("before", at: Instant(nanoseconds: -1_000))
+        var taken: [String] = []
+        while let event = scheduler.next(notAfter: .zero + .seconds(10)) { taken.append(event) }
+        #expect(taken == ["early", "before", "origin", "late"])
+        #expect(scheduler.now == .zero + .seconds(3))
+    }
+
     @Test("latency models stay within their bounds")
     func latency() {
         var rng = SeededRandom(seed: 3)

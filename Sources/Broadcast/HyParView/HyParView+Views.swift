@@ -66,11 +66,9 @@ extension Broadcast.HyParView {
     mutating func fillActiveView(at now: Instant, using rng: inout some RandomNumberGenerator) {
         guard pendingNeighbor == nil, activeView.count < configuration.activeCapacity else { return }
         let refused = refusedBy
-        let candidates = refused.isEmpty ? passiveView.count : passiveView.count { !refused.contains($0) }
+        let candidates = passiveView.count { !refused.contains($0) }
         guard candidates > 0 else { return }
-        let chosen = Int.random(in: 0..<candidates, using: &rng)
-        let candidate =
-            refused.isEmpty ? passiveView[chosen] : passiveView.element(chosen) { !refused.contains($0) }
+        let candidate = passiveView.element(Int.random(in: 0..<candidates, using: &rng)) { !refused.contains($0) }
         pendingNeighbor = candidate
         statistics.neighborRequests += 1
         effects.append(.send(.neighbor(urgent: activeView.isEmpty), to: candidate))

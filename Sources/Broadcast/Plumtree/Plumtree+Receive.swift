@@ -101,7 +101,7 @@ extension Broadcast.Plumtree {
             statistics.payloadsSent += 1
             effects.append(.send(.gossip(id, round: round + 1, payload: payload), to: peer))
         }
-        guard lazyPeers.contains(where: { $0 != sender }) else { return }
+        var queued = false
         for peer in lazyPeers where peer != sender {
             let announcement = Announcement(id: id, round: round + 1)
             if let index = lazyQueue.firstIndex(where: { $0.peer == peer }) {
@@ -109,8 +109,9 @@ extension Broadcast.Plumtree {
             } else {
                 lazyQueue.append((peer, [announcement]))
             }
+            queued = true
         }
-        if !lazyFlushArmed {
+        if queued, !lazyFlushArmed {
             lazyFlushArmed = true
             effects.append(.arm(.lazyFlush, at: now + configuration.lazyInterval))
         }
